@@ -1,0 +1,1 @@
+"""CPS support bot: walks members through joining Canon Professional Services."""

@@ -1,0 +1,81 @@
+"""The one place that wires settings, engine, sessions and the domain's ports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain.ports import Clock, MembershipNumbers, Policy
+from bot.domain.rules import PaymentTerms
+from bot.domain.unit_of_work import UnitOfWork
+from bot.settings import Settings
+
+
+def make_engine(url: str) -> Engine:
+    """SQLite gets a file, WAL, foreign keys and BEGIN IMMEDIATE so writers queue, never clash."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        mail_sender=settings.mail_sender,
+        password_link_base_url=settings.password_link_base_url,
+        password_link_ttl_minutes=settings.password_link_ttl_minutes,
+        invitation_points=settings.invitation_points,
+        invoice_currency=settings.invoice_currency,
+        payment_terms=PaymentTerms(settings.card_due_days, settings.bank_transfer_due_days),
+    )
+
+
+@dataclass
+class App:
+    """Everything a handler or command needs, built once at start-up."""
+
+    settings: Settings
+    engine: Engine
+    uow: Callable[[], UnitOfWork]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    numbers: MembershipNumbers | None = None,
+) -> App:
+    engine = make_engine(settings.resolved_database_url)
+    sessions: Callable[[], Session] = sessionmaker(engine, expire_on_commit=False)
+    policy = policy_from(settings)
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(sessions, policy=policy, clock=clock, numbers=numbers)
+
+    return App(settings=settings, engine=engine, uow=new_uow)

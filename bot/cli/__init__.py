@@ -1,0 +1,1 @@
+"""The `cps-bot` command line."""

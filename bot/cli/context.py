@@ -1,0 +1,43 @@
+"""Builds the app once per command and turns expected failures into one clear line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from bot.bootstrap import App, bootstrap
+from bot.domain import schema
+from bot.domain.errors import DomainError
+from bot.seed import DataError
+from bot.settings import SettingsError, load_settings
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def open_app(*, require_schema: bool = True) -> Iterator[App]:
+    try:
+        app = bootstrap(load_settings())
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    try:
+        if require_schema and schema.current_revision(app.engine) is None:
+            raise fail("the database has no schema yet: run `cps-bot db init` first")
+        yield app
+    except DataError as exc:
+        raise fail(str(exc), 2) from None
+    finally:
+        app.close()
+
+
+def explain(exc: DomainError) -> str:
+    """One line for a refusal the domain gave, for people at a terminal."""
+    email = getattr(exc, "email", None)
+    if exc.code == "account_not_found":
+        return f"no member with e-mail {email}"
+    return str(exc)

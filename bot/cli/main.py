@@ -1,0 +1,19 @@
+"""Entry point of `cps-bot`."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import db, member
+
+app = typer.Typer(
+    help="CPS support bot: members, database and (soon) the chat channels.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(member.app, name="member")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The shared domain layer: models, rules as plain functions, services in a unit of work."""

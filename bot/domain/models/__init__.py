@@ -1,0 +1,26 @@
+"""SQLAlchemy 2.x models of the domain; importing this package registers every table."""
+
+from bot.domain.models.accounts import BusinessAccount, LegacyAccount, LegacyRegistration
+from bot.domain.models.base import Base
+from bot.domain.models.catalogue import Dealer, Level, Product
+from bot.domain.models.membership import Invitation, Invoice, Membership
+from bot.domain.models.registrations import Registration
+from bot.domain.models.support import AuditEntry, Escalation, OutboxEmail, PasswordLinkToken
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "BusinessAccount",
+    "Dealer",
+    "Escalation",
+    "Invitation",
+    "Invoice",
+    "LegacyAccount",
+    "LegacyRegistration",
+    "Level",
+    "Membership",
+    "OutboxEmail",
+    "PasswordLinkToken",
+    "Product",
+    "Registration",
+]

@@ -1,0 +1,1 @@
+"""Use cases: each opens one unit of work, applies the rules and commits, or changes nothing."""

@@ -1,0 +1,113 @@
+"""Business accounts and R1 password links: the bot sends links, never handles passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from bot.domain import errors, rules
+from bot.domain.models import BusinessAccount, PasswordLinkToken
+from bot.domain.repository import normalise_email
+from bot.domain.types import PasswordLinkPurpose, PasswordState
+from bot.domain.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PasswordLinkSent:
+    email: str
+    purpose: PasswordLinkPurpose
+    expires_at: datetime
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_business_account(
+    uow: UnitOfWork, email: str, language: str, country: str, legacy_email: str | None = None
+) -> int:
+    """A new account gets the welcome mail with its first set-password link (R1)."""
+    with uow:
+        account = BusinessAccount(
+            email=normalise_email(email),
+            language=language,
+            country=rules.normalise_country(country),
+            password_state=PasswordState.NOT_SET,
+            legacy_email=normalise_email(legacy_email) if legacy_email else None,
+            created_at=uow.clock.now(),
+        )
+        uow.add(account)
+        uow.flush()
+        _issue_link(uow, account, PasswordLinkPurpose.SET, mail_kind="welcome")
+        uow.commit()
+        return account.id
+
+
+def send_password_link(
+    uow: UnitOfWork, email: str, purpose: PasswordLinkPurpose
+) -> PasswordLinkSent:
+    """R1: e-mail a single-use, expiring link; a reset can be had at any time."""
+    with uow:
+        account = uow.repo.account(email, for_update=True)
+        if purpose is PasswordLinkPurpose.SET and account.password_state is PasswordState.SET:
+            raise errors.PasswordAlreadySet(account.email)
+        sent = _issue_link(uow, account, purpose, mail_kind=f"password_{purpose.value}")
+        uow.commit()
+        return sent
+
+
+def consume_password_link(uow: UnitOfWork, token: str) -> str:
+    """The password page redeems a link once; returns the account's e-mail."""
+    with uow:
+        link = uow.repo.password_token(hash_token(token), for_update=True)
+        if link is None:
+            raise errors.PasswordLinkInvalid("unknown")
+        if link.used_at is not None:
+            raise errors.PasswordLinkInvalid("used")
+        if link.revoked_at is not None:
+            raise errors.PasswordLinkInvalid("revoked")
+        now = uow.clock.now()
+        if now >= link.expires_at:
+            raise errors.PasswordLinkInvalid("expired")
+        link.used_at = now
+        account = uow.repo.account_by_id(link.account_id)
+        account.password_state = PasswordState.SET
+        uow.commit()
+        return account.email
+
+
+def record_password_set(uow: UnitOfWork, email: str) -> None:
+    """The website reports a password was set by other means; pending links stop working."""
+    with uow:
+        account = uow.repo.account(email, for_update=True)
+        account.password_state = PasswordState.SET
+        for link in uow.repo.live_password_tokens(account):
+            link.revoked_at = uow.clock.now()
+        uow.commit()
+
+
+def _issue_link(
+    uow: UnitOfWork, account: BusinessAccount, purpose: PasswordLinkPurpose, mail_kind: str
+) -> PasswordLinkSent:
+    now = uow.clock.now()
+    for older in uow.repo.live_password_tokens(account):
+        older.revoked_at = now  # only the newest link works
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(minutes=uow.policy.password_link_ttl_minutes)
+    uow.add(
+        PasswordLinkToken(
+            account_id=account.id,
+            purpose=purpose,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    link = f"{uow.policy.password_link_base_url}?{urlencode({'token': token})}"
+    uow.send_mail(
+        mail_kind, account.email, account.language, link=link, expires_at=expires_at.isoformat()
+    )
+    return PasswordLinkSent(account.email, purpose, expires_at)

@@ -1,0 +1,79 @@
+"""One unit of work per use case: commit on success, roll back on any error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.domain.models import OutboxEmail
+from bot.domain.ports import Clock, MembershipNumbers, Policy, RandomMembershipNumbers, SystemClock
+from bot.domain.repository import Repository
+
+
+class UnitOfWork:
+    """Opens a session, exposes the repository; nothing persists unless `commit()` is called."""
+
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        policy: Policy | None = None,
+        clock: Clock | None = None,
+        numbers: MembershipNumbers | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self.policy = policy or Policy()
+        self.clock = clock or SystemClock()
+        self.numbers = numbers or RandomMembershipNumbers(self.clock)
+        self._session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        self.repo = Repository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> Session:
+        """For the domain's own services only; flows call services and never see this."""
+        assert self._session is not None, "unit of work used outside its `with` block"
+        return self._session
+
+    def commit(self) -> None:
+        assert self._session is not None
+        self._session.commit()
+
+    def add(self, entity: object) -> None:
+        assert self._session is not None
+        self._session.add(entity)
+
+    def flush(self) -> None:
+        assert self._session is not None
+        self._session.flush()
+
+    def send_mail(self, kind: str, recipient: str, language: str, **data: Any) -> None:
+        """Queue an e-mail in the outbox; delivery happens outside the transaction."""
+        self.add(
+            OutboxEmail(
+                kind=kind,
+                sender=self.policy.mail_sender,
+                recipient=recipient,
+                language=language,
+                template_data=data,
+                created_at=self.clock.now(),
+            )
+        )

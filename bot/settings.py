@@ -1,0 +1,141 @@
+"""Typed settings: config.yml read once, every key overridable by a CPS_* variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEYS = frozenset(
+    {
+        "telegram_token",
+        "telegram_webhook_secret",
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "helpdesk_token",
+        "helpdesk_webhook_secret",
+        "rasa_auth_token",
+        "smtp_password",
+    }
+)
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the key."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPS_", extra="forbid")
+
+    database_url: str = ""
+    data_dir: str = ""
+    default_language: str = "it"
+    supported_languages: list[str] = Field(default_factory=lambda: ["it", "en"])
+    mail_sender: str = "donotreply@canoneurope.com"
+    password_link_base_url: str
+    password_link_ttl_minutes: int = Field(gt=0, le=7 * 24 * 60)
+    invitation_points: int = Field(gt=0)
+    invoice_currency: str = Field(min_length=3, max_length=3)
+    card_due_days: int = Field(ge=0, le=120)
+    bank_transfer_due_days: int = Field(ge=0, le=120)
+
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    helpdesk_token: SecretStr | None = None
+    helpdesk_webhook_secret: SecretStr | None = None
+    rasa_auth_token: SecretStr | None = None
+    smtp_password: SecretStr | None = None
+
+    @field_validator("default_language")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("must be a two-letter ISO 639-1 code such as 'it'")
+        return value.lower()
+
+    @field_validator("mail_sender")
+    @classmethod
+    def _looks_like_address(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError("must be an e-mail address")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file under ./var/ when none is set."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path.cwd() / 'var' / 'cps.db'}"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else PROJECT_ROOT / "data"
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Reads config.yml (or the file named by CPS_CONFIG); refuses secrets written there."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._values = _read_yaml(config_path())
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("CPS_CONFIG") or PROJECT_ROOT / "config.yml")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise SettingsError(f"configuration file {path} not found (set CPS_CONFIG)")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"configuration file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(values, dict):
+        raise SettingsError(f"configuration file {path} must be a mapping of keys to values")
+    leaked = sorted(SECRET_KEYS & values.keys())
+    if leaked:
+        raise SettingsError(
+            f"setting '{leaked[0]}' is a secret: remove it from {path.name} and set "
+            f"CPS_{leaked[0].upper()} in the environment instead"
+        )
+    return values
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings once; a bad or missing value raises SettingsError naming the key."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "?"
+        message = str(first["msg"])
+        problem = "is missing" if first["type"] == "missing" else message[0].lower() + message[1:]
+        env = f"CPS_{key.upper()}"
+        raise SettingsError(f"setting '{key}': {problem} (config.yml or {env})") from exc
