@@ -136,6 +136,9 @@ def load_settings(**overrides: Any) -> Settings:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "?"
         message = str(first["msg"])
-        problem = "is missing" if first["type"] == "missing" else message[0].lower() + message[1:]
+        problem = (
+            "is missing" if first["type"] == "missing" else f": {message[0].lower()}{message[1:]}"
+        )
+        sep = " " if first["type"] == "missing" else ""
         env = f"CPS_{key.upper()}"
-        raise SettingsError(f"setting '{key}': {problem} (config.yml or {env})") from exc
+        raise SettingsError(f"setting '{key}'{sep}{problem} (config.yml or {env})") from exc

@@ -41,11 +41,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        try:
-            self._session.rollback()
-        finally:
-            self._session.close()
-            self._session = None
+        # close() rolls back whatever was not committed and detaches loaded objects intact.
+        self._session.close()
+        self._session = None
 
     @property
     def session(self) -> Session:
