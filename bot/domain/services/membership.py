@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain import errors, rules
 from bot.domain.models import Invoice, Membership
 from bot.domain.services.audit import record_staff_action
-from bot.domain.services.points import account_points, invitation_status
+from bot.domain.services.points import account_points
 from bot.domain.types import InvitationStatus, MembershipStatus, PaymentMethod
 from bot.domain.unit_of_work import UnitOfWork
 
@@ -54,8 +54,7 @@ def enrol(uow: UnitOfWork, email: str, level: str, payment_method: PaymentMethod
         points = account_points(uow, account)
         invitation = uow.repo.invitation(account)
         if invitation is None:
-            needed = max(0, uow.policy.invitation_points - points)
-            raise errors.NotInvited(points, needed)
+            raise _not_invited(uow, points)
         chosen = uow.repo.level(level)
         if points < chosen.min_points:
             raise errors.LevelLocked(chosen.code, points, chosen.min_points - points)
@@ -113,9 +112,8 @@ def resend_invitation(uow: UnitOfWork, actor: str, email: str) -> int:
     with uow:
         account = uow.repo.account(email, for_update=True)
         invitation = uow.repo.invitation(account)
-        if invitation is None or invitation_status(uow, account) is InvitationStatus.NONE:
-            points = account_points(uow, account)
-            raise errors.NotInvited(points, max(0, uow.policy.invitation_points - points))
+        if invitation is None:
+            raise _not_invited(uow, account_points(uow, account))
         invitation.times_sent += 1
         invitation.last_sent_at = uow.clock.now()
         uow.send_mail(
@@ -126,6 +124,10 @@ def resend_invitation(uow: UnitOfWork, actor: str, email: str) -> int:
         )
         uow.commit()
         return invitation.times_sent
+
+
+def _not_invited(uow: UnitOfWork, points: int) -> errors.NotInvited:
+    return errors.NotInvited(points, max(0, uow.policy.invitation_points - points))
 
 
 def _flush_or_already_member(uow: UnitOfWork) -> None:
