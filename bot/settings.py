@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from platformdirs import user_cache_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
     invoice_currency: str = Field(min_length=3, max_length=3)
     card_due_days: int = Field(ge=0, le=120)
     bank_transfer_due_days: int = Field(ge=0, le=120)
+
+    # Understanding: "embedded" (in-process, the default) or "rasa" (a Rasa server over HTTP,
+    # answered by the embedded engine while it is down).
+    nlu_engine: Literal["embedded", "rasa"] = "embedded"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Caches (embedded model, Rasa virtual environment and models). Empty: the user cache dir.
+    cache_dir: str = ""
 
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
@@ -86,6 +95,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path.cwd() / 'var' / 'cps.db'}"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else Path(user_cache_dir("cps-bot"))
 
     @property
     def resolved_data_dir(self) -> Path:
