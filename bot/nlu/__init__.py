@@ -1,0 +1,1 @@
+"""Understanding: one parser interface, two engines (embedded, Rasa), entity parsers."""

@@ -1,0 +1,1 @@
+"""Entity parsers: read a member's answer into a clean value, or say what is wrong with it."""

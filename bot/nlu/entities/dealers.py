@@ -1,0 +1,107 @@
+"""Dealers: fuzzy-matched against data/dealers.yml, and free text ("a shop in Milan") allowed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.nlu.entities.text import fold, squash
+
+VAGUE = (
+    r"\b(un|una|a|an|ein|eine|einem|einen|un|une|una)\s+(negozio|shop|store|dealer|"
+    r"rivenditore|laden|geschaft|fachhandel|magasin|boutique|tienda|comercio)\b|"
+    r"\b(online|internet|amazon|ebay)\b|\b(forse|maybe|probably|vielleicht|peut-etre|quizas)\b"
+)
+LEAD = re.compile(
+    r"^(l'ho comprat[oa] |comprat[oa] |bought (it )?|gekauft |achete |comprado )?"
+    r"(da|presso|at|from|bei|chez|en|in|a)\s+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Dealer:
+    name: str
+    city: str
+    country: str
+
+
+@dataclass(frozen=True)
+class DealerAnswer:
+    """`known` is a dealer from data/; otherwise the member's own words, kept as given."""
+
+    value: str
+    known: Dealer | None
+    guessed: bool
+
+
+class DealerDirectory:
+    def __init__(self, dealers: list[Dealer]) -> None:
+        self.dealers = dealers
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> DealerDirectory:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(
+            [Dealer(d["name"], d["city"], country) for country, items in raw.items() for d in items]
+        )
+
+    def lookup(self, text: str, country: str | None = None) -> Dealer | None:
+        """The known dealer the text names, preferring the given country."""
+        key = squash(LEAD.sub("", text.strip()))
+        if not key:
+            return None
+        pool = [d for d in self.dealers if country is None or d.country == country]
+        for dealers in (pool, self.dealers):
+            found = self._match(key, dealers)
+            if found is not None:
+                return found
+        return None
+
+    def _match(self, key: str, dealers: list[Dealer]) -> Dealer | None:
+        bare = key.replace(" ", "")
+        by_bare = {squash(d.name).replace(" ", ""): d for d in dealers}
+        if bare in by_bare:
+            return by_bare[bare]
+        inside = [name for name in by_bare if len(name) >= 4 and name in bare]
+        if inside:  # "media world milano" names MediaWorld
+            return by_bare[max(inside, key=len)]
+        prefixed = [name for name in by_bare if name.startswith(bare)]
+        if len(bare) >= 3 and len(prefixed) == 1:  # "wex" -> Wex Photo Video
+            return by_bare[prefixed[0]]
+        best = process.extractOne(bare, by_bare.keys(), scorer=fuzz.ratio, score_cutoff=88)
+        return by_bare[best[0]] if best else None
+
+    def parse(self, text: str, country: str | None = None) -> DealerAnswer | None:
+        cleaned = " ".join(text.split())[:120]
+        if not re.search(r"\w", cleaned):
+            return None
+        known = self.lookup(cleaned, country)
+        vague = bool(re.search(VAGUE, fold(cleaned)))
+        if known is not None and not vague:
+            return DealerAnswer(known.name, known, False)
+        return DealerAnswer(cleaned, known, vague)
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """Known dealer names mentioned in free text ("da media world a Milano"), with offsets."""
+        folded = fold(text)
+        found = []
+        for dealer, pattern in self._patterns:
+            match = pattern.search(folded)
+            if match:
+                found.append((dealer.name, match.start(), match.end()))
+        return found
+
+    @cached_property
+    def _patterns(self) -> list[tuple[Dealer, re.Pattern[str]]]:
+        patterns = []
+        for dealer in self.dealers:
+            letters = squash(dealer.name).replace(" ", "")
+            flexible = r"[\s\-']*".join(re.escape(c) for c in letters)
+            patterns.append((dealer, re.compile(rf"(?<!\w){flexible}(?!\w)")))
+        return patterns
