@@ -42,7 +42,7 @@ class EmbeddedEngine:
         text = clean_text(text)
         if not any(c.isalnum() for c in text):
             return ParseResult(text, "out_of_scope", 0.0, (), (), language, self.name)
-        ranking = tuple(self.model.rank(text)[:5])
+        ranking = tuple(self.model.rank(text, language)[:5])
         return ParseResult(
             text=text,
             intent=ranking[0][0],

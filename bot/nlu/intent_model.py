@@ -14,10 +14,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from bot.nlu.entities.text import fold
-from bot.nlu.training_data import fingerprint, load_examples
+from bot.nlu.training_data import Example, fingerprint, load_examples
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = b"intent-model-v2"
+MODEL_VERSION = b"intent-model-v4"
 
 
 def normalise(text: str) -> str:
@@ -57,16 +57,25 @@ def build_pipeline() -> Pipeline:
 class IntentModel:
     """Trained by scikit-learn; scored by `FastScorer`, the same arithmetic without overhead."""
 
-    def __init__(self, pipeline: Pipeline, fingerprint: str) -> None:
+    def __init__(
+        self, pipeline: Pipeline, fingerprint: str, known: dict[tuple[str | None, str], str]
+    ) -> None:
         self.pipeline = pipeline
         self.fingerprint = fingerprint
+        self.known = known
         self.labels = tuple(str(label) for label in pipeline.classes_)
         self.scorer = FastScorer(pipeline)
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
-        probabilities = self.scorer.probabilities(normalise(text))
+    def rank(self, text: str, language: str | None = None) -> list[tuple[str, float]]:
+        """Intents by probability; a message that is a training example gets its own label."""
+        normalised = normalise(text)
+        probabilities = self.scorer.probabilities(normalised)
         order = np.argsort(probabilities)[::-1]
-        return [(self.labels[i], float(probabilities[i])) for i in order]
+        ranking = [(self.labels[i], float(probabilities[i])) for i in order]
+        label = self.known.get((language, normalised)) or self.known.get((None, normalised))
+        if label is None:
+            return ranking
+        return [(label, 1.0), *((name, 0.0) for name, _ in ranking if name != label)]
 
 
 class FastScorer:
@@ -122,8 +131,23 @@ def train(project: Path) -> IntentModel:
     if not examples:
         raise ValueError(f"no training examples under {project / 'data'}")
     pipeline = build_pipeline()
-    pipeline.fit([normalise(e.text) for e in examples], [e.intent for e in examples])
-    return IntentModel(pipeline, fingerprint(project, MODEL_VERSION))
+    texts = [normalise(e.text) for e in examples]
+    pipeline.fit(texts, [e.intent for e in examples])
+    return IntentModel(pipeline, fingerprint(project, MODEL_VERSION), _unambiguous(examples))
+
+
+def _unambiguous(examples: list[Example]) -> dict[tuple[str | None, str], str]:
+    """Training texts with a single label, per language and across languages.
+
+    "ciao" greets in Italian but says goodbye in German and French: it is remembered for
+    Italian only, and left to the model when the language is unknown.
+    """
+    seen: dict[tuple[str | None, str], set[str]] = {}
+    for example in examples:
+        text = normalise(example.text)
+        for key in ((example.language, text), (None, text)):
+            seen.setdefault(key, set()).add(example.intent)
+    return {key: next(iter(found)) for key, found in seen.items() if len(found) == 1}
 
 
 def load_or_train(project: Path, cache_dir: Path) -> IntentModel:

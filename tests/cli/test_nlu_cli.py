@@ -1,0 +1,68 @@
+"""`cps-bot nlu parse`, `eval` and `sync-lookups` as scripts use them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from tests.nlu.conftest import DEV_SET
+
+
+def runner(tmp_path) -> CliRunner:
+    return CliRunner(env={"CPS_CACHE_DIR": str(tmp_path / "cache")})
+
+
+def test_parse_one_text_prints_rasas_shape(tmp_path):
+    result = runner(tmp_path).invoke(app, ["nlu", "parse", "pago con bonifico", "--lang", "it"])
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.output)
+    assert parsed["intent"]["name"] == "payment"
+    assert parsed["entities"][0] | {"extractor": None} == {
+        "entity": "payment_method",
+        "value": "bank_transfer",
+        "start": 9,
+        "end": 17,
+        "extractor": None,
+    }
+
+
+def test_parse_stdin_gives_one_json_line_per_line(tmp_path):
+    lines = "ciao\nquanti punti ho\n\n🙂\nI forgot my password\n"
+    result = runner(tmp_path).invoke(app, ["nlu", "parse", "--lang", "it"], input=lines)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert [o["intent"]["name"] for o in out] == [
+        "greet",
+        "check_points",
+        "out_of_scope",
+        "out_of_scope",
+        "reset_password",
+    ]
+
+
+def test_unknown_engine_is_refused(tmp_path):
+    result = runner(tmp_path).invoke(app, ["nlu", "parse", "ciao", "--engine", "gpt"])
+    assert result.exit_code == 2 and "unknown engine" in result.output
+
+
+def test_eval_prints_accuracy_f1_confusions_entities_and_latency(tmp_path):
+    png = tmp_path / "matrix.png"
+    result = runner(tmp_path).invoke(app, ["nlu", "eval", str(DEV_SET), "--matrix", str(png)])
+    assert result.exit_code == 0, result.output
+    for label in ("intent accuracy:", "macro-F1:", "entity precision:", "p50", "p99"):
+        assert label in result.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_rejects_a_file_without_labels(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ciao"}\n')
+    result = runner(tmp_path).invoke(app, ["nlu", "eval", str(bad)])
+    assert result.exit_code == 2 and "intent" in result.output
+
+
+def test_lookup_tables_are_in_step_with_the_catalogue(tmp_path):
+    result = runner(tmp_path).invoke(app, ["nlu", "sync-lookups", "--check"])
+    assert result.exit_code == 0, result.output

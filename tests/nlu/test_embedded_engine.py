@@ -1,0 +1,105 @@
+"""The embedded engine: accuracy on the held-out dev set, exact fast scoring, cache, limits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from bot.nlu import intent_model
+from bot.nlu.evaluation import canonical_values, evaluate, read_set
+from tests.nlu.conftest import DEV_SET, NLU
+
+pytestmark = pytest.mark.skipif(not DEV_SET.exists(), reason=f"!!! dev set {DEV_SET} missing")
+
+
+async def test_intent_accuracy_on_the_dev_set_is_at_least_95_percent(embedded, catalogue):
+    rows = read_set(DEV_SET)
+    italian_english = [r for r in rows if r["lang"] in ("it", "en")]
+    report = await evaluate(embedded, italian_english, canonical_values(catalogue))
+    assert report.accuracy >= 0.95, report.errors
+    assert report.entity_recall is not None and report.entity_recall >= 0.9
+    everything = await evaluate(embedded, rows)
+    assert everything.accuracy >= 0.9, everything.errors
+
+
+def test_fast_scoring_equals_scikit_learn(embedded):
+    model = embedded.model
+    for row in read_set(DEV_SET):
+        text = intent_model.normalise(row["text"])
+        expected = model.pipeline.predict_proba([text])[0]
+        assert np.allclose(model.scorer.probabilities(text), expected, atol=1e-5)
+
+
+def test_the_model_is_cached_and_retrained_only_when_data_change(tmp_path):
+    project = tmp_path / "nlu"
+    shutil.copytree(NLU / "data", project / "data")
+    cache = tmp_path / "cache"
+    first = intent_model.load_or_train(project, cache)
+    [cached] = list(cache.glob("*.joblib"))
+    stamp = cached.stat().st_mtime_ns
+    again = intent_model.load_or_train(project, cache)
+    assert again.fingerprint == first.fingerprint and cached.stat().st_mtime_ns == stamp
+    extra = project / "data" / "en" / "extra.yml"
+    extra.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - howdy partner\n')
+    changed = intent_model.load_or_train(project, cache)
+    assert changed.fingerprint != first.fingerprint
+    assert len(list(cache.glob("*.joblib"))) == 2
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path):
+    project = tmp_path / "nlu"
+    shutil.copytree(NLU / "data", project / "data")
+    cache = tmp_path / "cache"
+    intent_model.load_or_train(project, cache)
+    [cached] = list(cache.glob("*.joblib"))
+    cached.write_bytes(b"not a model")
+    model = intent_model.load_or_train(project, cache)
+    assert model.rank("quanti punti ho")[0][0] == "check_points"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂", "?!?!", "\x00"])
+async def test_empty_or_symbol_only_messages_are_out_of_scope(embedded, text):
+    result = await embedded.parse(text)
+    assert (result.intent, result.confidence) == ("out_of_scope", 0.0)
+
+
+async def test_a_very_long_message_is_understood_from_its_start(embedded):
+    result = await embedded.parse("quanti punti ho? " + "davvero " * 600)
+    assert result.intent == "check_points"
+    assert len(result.text) == 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("'; DROP TABLE business_accounts; --", "out_of_scope"),
+        ("che tempo fa domani a Roma?", "out_of_scope"),
+        ("tell me a joke", "out_of_scope"),
+    ],
+)
+async def test_off_topic_and_injection_like_text(embedded, text, intent):
+    assert (await embedded.parse(text)).intent == intent
+
+
+async def test_language_is_detected_when_unknown_and_kept_when_given(embedded):
+    assert (await embedded.parse("vorrei registrare la mia fotocamera")).language == "it"
+    assert (await embedded.parse("how many points do I have")).language == "en"
+    assert (await embedded.parse("ciao", "de")).language == "de"
+
+
+async def test_parse_json_has_rasas_shape(embedded):
+    shape = (await embedded.parse("voglio il livello Gold")).as_json()
+    json.dumps(shape)
+    assert shape["intent"]["name"] == "choose_tier"
+    assert 0 < shape["intent"]["confidence"] <= 1
+    assert shape["entities"] == [
+        {"entity": "tier", "value": "gold", "start": 18, "end": 22, "extractor": "cps"}
+    ]
+
+
+async def test_a_word_that_differs_by_language_follows_the_members_language(embedded):
+    assert (await embedded.parse("ciao", "it")).intent == "greet"
+    assert (await embedded.parse("ciao", "de")).intent == "goodbye"
