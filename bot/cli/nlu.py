@@ -114,3 +114,42 @@ def sync_lookups(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(wanted, encoding="utf-8")
     typer.echo(f"wrote {path}")
+
+
+@app.command("serve")
+def serve(
+    port: int = typer.Option(5005, "--port", help="Loopback port for the Rasa server."),
+) -> None:
+    """Build Rasa's Python 3.10 venv (cached), train (cached by data hash), serve on 127.0.0.1."""
+    import logging
+    from urllib.parse import urlsplit
+
+    from bot.nlu import rasa_runtime
+
+    settings = _settings()
+    if settings.rasa_auth_token is None:
+        raise fail(
+            "set CPS_RASA_AUTH_TOKEN: the Rasa API can replace its model, so it needs "
+            "a token (the bot reads the same variable)",
+            2,
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cache = settings.resolved_cache_dir
+    token = settings.rasa_auth_token.get_secret_value()
+    try:
+        model = rasa_runtime.train(cache, NLU_PROJECT)
+        process = rasa_runtime.serve(cache, model, "127.0.0.1", port, auth_token=token)
+        url = f"http://127.0.0.1:{port}"
+        rasa_runtime.wait_until_ready(
+            url, 180, token=token, proc=process, log_path=rasa_runtime.server_log_path(cache, port)
+        )
+    except rasa_runtime.RasaRuntimeError as exc:
+        raise fail(str(exc), 1) from None
+    configured = urlsplit(settings.rasa_url).port
+    typer.echo(f"Rasa NLU ready on {url} (model {model.name}); stop with Ctrl-C")
+    if configured != port:
+        typer.echo(f"note: the bot's rasa_url is {settings.rasa_url}; set CPS_RASA_URL={url}")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        rasa_runtime.stop(process)

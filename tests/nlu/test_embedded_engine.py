@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from bot.nlu import intent_model
 from bot.nlu.evaluation import canonical_values, evaluate, read_set
-from tests.nlu.conftest import DEV_SET, NLU
+from bot.nlu.training_data import load_examples
+from tests.nlu.conftest import DATA, DEV_SET, NLU
 
 pytestmark = pytest.mark.skipif(not DEV_SET.exists(), reason=f"!!! dev set {DEV_SET} missing")
 
@@ -25,12 +28,30 @@ async def test_intent_accuracy_on_the_dev_set_is_at_least_95_percent(embedded, c
     assert everything.accuracy >= 0.9, everything.errors
 
 
-def test_fast_scoring_equals_scikit_learn(embedded):
-    model = embedded.model
-    for row in read_set(DEV_SET):
-        text = intent_model.normalise(row["text"])
-        expected = model.pipeline.predict_proba([text])[0]
-        assert np.allclose(model.scorer.probabilities(text), expected, atol=1e-5)
+def test_lean_scoring_equals_scikit_learn():
+    examples = load_examples(NLU)
+    pipeline, temperature = intent_model.fit_pipeline(examples)
+    model = intent_model.from_pipeline(pipeline, temperature, examples, "test")
+    texts = [intent_model.normalise(r["text"]) for r in read_set(DEV_SET)]
+    texts += ["", "🙂", "x" * 50, "0000 0000 0000", "parola sconosciutissima"]
+    margins = pipeline.decision_function(texts) / temperature
+    expected = np.exp(margins - margins.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    for text, row in zip(texts, expected, strict=True):
+        assert np.allclose(model.probabilities(text), row, atol=1e-9)
+    assert list(model.labels) == list(pipeline.classes_)
+
+
+def test_the_bot_never_imports_scikit_learn(tmp_path):
+    code = (
+        "import sys; from pathlib import Path; from bot.nlu.engines import EmbeddedEngine; "
+        f"e = EmbeddedEngine.load(Path({str(NLU)!r}), Path({str(DATA)!r}), "
+        f"Path({str(tmp_path)!r})); e.parse_now('quanti punti ho', 'it'); "
+        "print('sklearn' in sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)  # trains into the empty cache
+    warm = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert warm.stdout.strip() == "False"
 
 
 def test_the_model_is_cached_and_retrained_only_when_data_change(tmp_path):
@@ -38,7 +59,7 @@ def test_the_model_is_cached_and_retrained_only_when_data_change(tmp_path):
     shutil.copytree(NLU / "data", project / "data")
     cache = tmp_path / "cache"
     first = intent_model.load_or_train(project, cache)
-    [cached] = list(cache.glob("*.joblib"))
+    [cached] = list(cache.glob("*.pickle"))
     stamp = cached.stat().st_mtime_ns
     again = intent_model.load_or_train(project, cache)
     assert again.fingerprint == first.fingerprint and cached.stat().st_mtime_ns == stamp
@@ -46,7 +67,7 @@ def test_the_model_is_cached_and_retrained_only_when_data_change(tmp_path):
     extra.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - howdy partner\n')
     changed = intent_model.load_or_train(project, cache)
     assert changed.fingerprint != first.fingerprint
-    assert len(list(cache.glob("*.joblib"))) == 2
+    assert len(list(cache.glob("*.pickle"))) == 2
 
 
 def test_a_damaged_cache_file_is_rebuilt(tmp_path):
@@ -54,7 +75,7 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path):
     shutil.copytree(NLU / "data", project / "data")
     cache = tmp_path / "cache"
     intent_model.load_or_train(project, cache)
-    [cached] = list(cache.glob("*.joblib"))
+    [cached] = list(cache.glob("*.pickle"))
     cached.write_bytes(b"not a model")
     model = intent_model.load_or_train(project, cache)
     assert model.rank("quanti punti ho")[0][0] == "check_points"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-import dateparser
 from babel import Locale
 
 from bot.nlu.entities.text import fold
@@ -148,6 +147,8 @@ def _checked(value: date, precision: str, guessed: bool, today: date) -> Purchas
 def _full_date(text: str, language: str | None, today: date) -> date | None:
     if not re.search(r"\d", text):
         return None
+    import dateparser  # ~9 MB: loaded when a member types a date, not for every message
+
     languages = [language] if language in LANGS else list(LANGS)
     settings = {
         "STRICT_PARSING": True,
