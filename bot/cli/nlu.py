@@ -136,6 +136,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cache = settings.resolved_cache_dir
     token = settings.rasa_auth_token.get_secret_value()
+    process = None
     try:
         model = rasa_runtime.train(cache, NLU_PROJECT)
         process = rasa_runtime.serve(cache, model, "127.0.0.1", port, auth_token=token)
@@ -144,6 +145,8 @@ def serve(
             url, 180, token=token, proc=process, log_path=rasa_runtime.server_log_path(cache, port)
         )
     except rasa_runtime.RasaRuntimeError as exc:
+        if process is not None:
+            rasa_runtime.stop(process)  # never leave a half-started server behind
         raise fail(str(exc), 1) from None
     configured = urlsplit(settings.rasa_url).port
     typer.echo(f"Rasa NLU ready on {url} (model {model.name}); stop with Ctrl-C")
