@@ -7,7 +7,6 @@ import json
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.nlu.conftest import DEV_SET
 
 
 def runner(tmp_path) -> CliRunner:
@@ -49,9 +48,23 @@ def test_unknown_engine_is_refused(tmp_path):
 
 def test_eval_prints_accuracy_f1_confusions_entities_and_latency(tmp_path):
     png = tmp_path / "matrix.png"
-    result = runner(tmp_path).invoke(app, ["nlu", "eval", str(DEV_SET), "--matrix", str(png)])
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(
+        '{"text": "quanti punti ho?", "lang": "it", "intent": "check_points"}\n'
+        '{"text": "pay by bank transfer", "lang": "en", "intent": "payment", '
+        '"entities": {"payment_method": "bank transfer"}}\n'
+        '{"text": "register my R5", "lang": "en", "intent": "register_product", '
+        '"entities": [{"entity": "product", "value": "EOS R5"}]}\n'
+    )
+    result = runner(tmp_path).invoke(app, ["nlu", "eval", str(labelled), "--matrix", str(png)])
     assert result.exit_code == 0, result.output
-    for label in ("intent accuracy:", "macro-F1:", "entity precision:", "p50", "p99"):
+    for label in (
+        "intent accuracy: 1.000",
+        "macro-F1: 1.000",
+        "p50",
+        "p99",
+        "entity precision: 1.000   recall: 1.000",
+    ):
         assert label in result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -13,13 +13,11 @@ import pytest
 from bot.nlu import intent_model
 from bot.nlu.evaluation import canonical_values, evaluate, read_set
 from bot.nlu.training_data import load_examples
-from tests.nlu.conftest import DATA, DEV_SET, NLU
-
-pytestmark = pytest.mark.skipif(not DEV_SET.exists(), reason=f"!!! dev set {DEV_SET} missing")
+from tests.nlu.conftest import DATA, NLU
 
 
-async def test_intent_accuracy_on_the_dev_set_is_at_least_95_percent(embedded, catalogue):
-    rows = read_set(DEV_SET)
+async def test_intent_accuracy_on_the_dev_set_is_at_least_95_percent(embedded, catalogue, dev_set):
+    rows = read_set(dev_set)
     italian_english = [r for r in rows if r["lang"] in ("it", "en")]
     report = await evaluate(embedded, italian_english, canonical_values(catalogue))
     assert report.accuracy >= 0.95, report.errors
@@ -28,11 +26,11 @@ async def test_intent_accuracy_on_the_dev_set_is_at_least_95_percent(embedded, c
     assert everything.accuracy >= 0.9, everything.errors
 
 
-def test_lean_scoring_equals_scikit_learn():
+def test_lean_scoring_equals_scikit_learn(dev_set):
     examples = load_examples(NLU)
     pipeline, temperature = intent_model.fit_pipeline(examples)
     model = intent_model.from_pipeline(pipeline, temperature, examples, "test")
-    texts = [intent_model.normalise(r["text"]) for r in read_set(DEV_SET)]
+    texts = [intent_model.normalise(r["text"]) for r in read_set(dev_set)]
     texts += ["", "🙂", "x" * 50, "0000 0000 0000", "parola sconosciutissima"]
     margins = pipeline.decision_function(texts) / temperature
     expected = np.exp(margins - margins.max(axis=1, keepdims=True))
