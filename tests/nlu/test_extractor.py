@@ -72,3 +72,8 @@ def test_very_long_input_is_handled(extractor):
     text = "ho una R5 " + "bla " * 2000 + "comprata a marzo 2022"
     found = {e.entity for e in extractor.extract(text)}
     assert {"product", "purchase_date"} <= found
+
+
+def test_or_is_a_conjunction_not_the_gold_level(extractor):
+    assert "tier" not in {e.entity for e in extractor.extract("card or bank transfer?")}
+    assert spans(extractor, "je veux le niveau or") == [("tier", "gold", "niveau or")]

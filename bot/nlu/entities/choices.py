@@ -8,7 +8,7 @@ from bot.nlu.entities.text import fold
 
 TIERS = {
     "silver": ["silver", "argento", "silber", "argent", "plata", "livello base"],
-    "gold": ["gold", "oro", "or", "golden"],
+    "gold": ["gold", "oro", "niveau or", "l'or", "golden"],
     "platinum": ["platinum", "platino", "platin", "platine"],
     "corporate": [
         "corporate",
@@ -76,7 +76,11 @@ def _index(table: dict[str, list[str]]) -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(rf"(?<!\w){re.escape(word)}(?!\w)"), value) for word, value in pairs]
 
 
-_TIERS, _PAYMENTS, _LANGUAGES = _index(TIERS), _index(PAYMENT_METHODS), _index(LANGUAGES)
+TIER_WORDS, PAYMENT_WORDS, LANGUAGE_WORDS = (
+    _index(TIERS),
+    _index(PAYMENT_METHODS),
+    _index(LANGUAGES),
+)
 
 
 def find_choice(index: list[tuple[re.Pattern[str], str]], text: str) -> tuple[str, int, int] | None:
@@ -89,12 +93,12 @@ def find_choice(index: list[tuple[re.Pattern[str], str]], text: str) -> tuple[st
 
 
 def parse_tier(text: str) -> str | None:
-    found = find_choice(_TIERS, text)
+    found = find_choice(TIER_WORDS, text)
     return found[0] if found else None
 
 
 def parse_payment_method(text: str) -> str | None:
-    found = find_choice(_PAYMENTS, text)
+    found = find_choice(PAYMENT_WORDS, text)
     return found[0] if found else None
 
 
@@ -102,5 +106,5 @@ def parse_language(text: str) -> str | None:
     folded = fold(text).strip()
     if folded in LANGUAGES:
         return folded
-    found = find_choice(_LANGUAGES, text)
+    found = find_choice(LANGUAGE_WORDS, text)
     return found[0] if found else None

@@ -84,15 +84,13 @@ class EntityExtractor:
     def _choices(self, text: str) -> list[Entity]:
         found = []
         for name, index in (
-            ("tier", choices._TIERS),
-            ("payment_method", choices._PAYMENTS),
-            ("language", choices._LANGUAGES),
+            ("tier", choices.TIER_WORDS),
+            ("payment_method", choices.PAYMENT_WORDS),
+            ("language", choices.LANGUAGE_WORDS),
         ):
             hit = choices.find_choice(index, text)
-            if hit is not None and not (
-                name == "tier" and hit[0] == "gold" and fold(text[hit[1] : hit[2]]) == "or"
-            ):
-                found.append(Entity(name, hit[0], hit[1], hit[2]))
+            if hit is not None:
+                found.append(Entity(name, *hit))
         return found
 
     def _countries(self, text: str, words: Words) -> list[Entity]:
