@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.ports import Clock, MembershipNumbers, Policy
+from bot.domain.ports import Clock, MembershipNumbers, Policy, SystemClock
 from bot.domain.rules import PaymentTerms
 from bot.domain.unit_of_work import UnitOfWork
 from bot.settings import Settings
@@ -60,9 +60,29 @@ class App:
     settings: Settings
     engine: Engine
     uow: Callable[[], UnitOfWork]
+    clock: Clock
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def build_dialogue(app: App, parser: Any) -> Any:
+    """The dialogue engine on this app's database, with the given NLU parser."""
+    from bot.flows.context import Services
+    from bot.flows.engine import DialogueEngine
+    from bot.flows.registry import build_registry
+    from bot.nlu.entities.dealers import DealerDirectory
+    from bot.nlu.entities.products import ProductCatalogue
+
+    data = app.settings.resolved_data_dir
+    services = Services(
+        uow=app.uow,
+        catalogue=ProductCatalogue.from_yaml(data / "catalogue.yml"),
+        dealers=DealerDirectory.from_yaml(data / "dealers.yml"),
+        clock=app.clock,
+        default_language=app.settings.default_language,
+    )
+    return DialogueEngine(services, parser, build_registry())
 
 
 def bootstrap(
@@ -78,4 +98,4 @@ def bootstrap(
     def new_uow() -> UnitOfWork:
         return UnitOfWork(sessions, policy=policy, clock=clock, numbers=numbers)
 
-    return App(settings=settings, engine=engine, uow=new_uow)
+    return App(settings=settings, engine=engine, uow=new_uow, clock=clock or SystemClock())

@@ -100,3 +100,11 @@ def policy() -> Policy:
 @pytest.fixture
 def uow(engine: Engine, clock: FixedClock, policy: Policy) -> UnitOfWork:
     return UnitOfWork(sessionmaker(engine, expire_on_commit=False), policy=policy, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The embedded NLU engine, trained once per test session into a private cache."""
+    from bot.nlu.engines import EmbeddedEngine
+
+    return EmbeddedEngine.load(PROJECT_ROOT / "nlu", DATA_DIR, tmp_path_factory.mktemp("nlu"))

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.engines import EmbeddedEngine
 from bot.nlu.entities.dealers import DealerDirectory
 from bot.nlu.entities.extractor import EntityExtractor
 from bot.nlu.entities.products import ProductCatalogue
@@ -48,13 +47,3 @@ def dealers() -> DealerDirectory:
 @pytest.fixture(scope="session")
 def extractor(catalogue, dealers) -> EntityExtractor:
     return EntityExtractor(catalogue, dealers)
-
-
-@pytest.fixture(scope="session")
-def nlu_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("nlu-cache")
-
-
-@pytest.fixture(scope="session")
-def embedded(nlu_cache: Path) -> EmbeddedEngine:
-    return EmbeddedEngine.load(NLU, DATA, nlu_cache)

@@ -3,6 +3,7 @@
 from bot.domain.models.accounts import BusinessAccount, LegacyAccount, LegacyRegistration
 from bot.domain.models.base import Base
 from bot.domain.models.catalogue import Dealer, Level, Product
+from bot.domain.models.conversations import Conversation, ProcessedEvent
 from bot.domain.models.membership import Invitation, Invoice, Membership
 from bot.domain.models.registrations import Registration
 from bot.domain.models.support import AuditEntry, Escalation, OutboxEmail, PasswordLinkToken
@@ -11,6 +12,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BusinessAccount",
+    "Conversation",
     "Dealer",
     "Escalation",
     "Invitation",
@@ -21,6 +23,7 @@ __all__ = [
     "Membership",
     "OutboxEmail",
     "PasswordLinkToken",
+    "ProcessedEvent",
     "Product",
     "Registration",
 ]

@@ -1,0 +1,55 @@
+"""The shape of a flow, and the registry the router starts them from."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.flows.context import Context
+from bot.flows.messages import Button
+
+
+class Flow:
+    """One member goal. Steps are strings kept in the conversation; data is plain JSON.
+
+    start() says the first prompt; handle() reads the member's answer for the current step
+    and returns False when it did not understand it (the engine counts misunderstandings);
+    reprompt() asks the current step's question again (after help or a digression).
+    """
+
+    name: ClassVar[str]
+    intents: ClassVar[frozenset[str]] = frozenset()
+    needs_account: ClassVar[bool] = True
+
+    def start(self, ctx: Context) -> None:
+        raise NotImplementedError
+
+    def handle(self, ctx: Context) -> bool:
+        return False
+
+    def reprompt(self, ctx: Context) -> None:
+        return None
+
+    def back(self, ctx: Context) -> bool:
+        """Go to the previous step; False when there is none."""
+        history = ctx.state.get("history") or []
+        if not history:
+            return False
+        ctx.state["step"] = history.pop()
+        self.reprompt(ctx)
+        return True
+
+
+def yes_no() -> tuple[Button, Button]:
+    return Button("common.yes", "yes"), Button("common.no", "no")
+
+
+class Registry:
+    def __init__(self, flows: list[Flow]) -> None:
+        self.by_name = {flow.name: flow for flow in flows}
+        self.by_intent = {intent: flow for flow in flows for intent in flow.intents}
+
+    def get(self, name: str | None) -> Flow | None:
+        return self.by_name.get(name) if name else None
+
+    def for_intent(self, intent: str | None) -> Flow | None:
+        return self.by_intent.get(intent) if intent else None

@@ -1,0 +1,109 @@
+"""What a flow sees during one turn: the member, the conversation, the understood message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.domain.ports import Clock
+from bot.domain.unit_of_work import UnitOfWork
+from bot.flows.messages import Button, Reply, Turn
+from bot.nlu.entities.dealers import DealerDirectory
+from bot.nlu.entities.products import ProductCatalogue
+from bot.nlu.result import ParseResult
+
+YES = frozenset({"affirm"})
+NO = frozenset({"deny"})
+
+
+@dataclass
+class Services:
+    """The domain and the parsers, wired once in bootstrap."""
+
+    uow: Callable[[], UnitOfWork]
+    catalogue: ProductCatalogue
+    dealers: DealerDirectory
+    clock: Clock
+    default_language: str = "it"
+    faq: Any = None
+
+
+class Context:
+    def __init__(
+        self,
+        services: Services,
+        state: dict[str, Any],
+        email: str | None,
+        language: str,
+        turn: Turn,
+        nlu: ParseResult | None,
+    ) -> None:
+        self.services = services
+        self.state = state
+        self.email = email
+        self.language = language
+        self.turn = turn
+        self.nlu = nlu
+        self.replies: list[Reply] = []
+
+    # -- what the member sent ------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        return (self.turn.text or "").strip()
+
+    @property
+    def payload(self) -> str | None:
+        return self.turn.payload
+
+    @property
+    def intent(self) -> str | None:
+        return self.nlu.intent if self.nlu else None
+
+    def entity(self, name: str) -> str | None:
+        found = self.nlu.entity(name) if self.nlu else None
+        return found.value if found else None
+
+    def said_yes(self) -> bool:
+        return self.payload == "yes" or (self.payload is None and self.intent in YES)
+
+    def said_no(self) -> bool:
+        return self.payload == "no" or (self.payload is None and self.intent in NO)
+
+    # -- where the conversation is -------------------------------------------------------
+    @property
+    def flow(self) -> str | None:
+        return self.state.get("flow")
+
+    @property
+    def step(self) -> str | None:
+        return self.state.get("step")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.setdefault("data", {})
+
+    def begin(self, flow: str, step: str | None = None, **data: Any) -> None:
+        self.state.update(flow=flow, step=step, data=dict(data), history=[])
+
+    def goto(self, step: str) -> None:
+        history = self.state.setdefault("history", [])
+        if self.step and (not history or history[-1] != self.step):
+            history.append(self.step)
+        self.state["step"] = step
+
+    def finish(self) -> None:
+        for key in ("flow", "step", "data", "history"):
+            self.state.pop(key, None)
+
+    # -- answering -----------------------------------------------------------------------
+    def say(self, key: str, *buttons: Button, **params: Any) -> None:
+        self.replies.append(Reply(key, params, tuple(buttons)))
+
+    @property
+    def today(self) -> date:
+        return self.services.clock.now().date()
+
+    def uow(self) -> UnitOfWork:
+        return self.services.uow()

@@ -1,0 +1,109 @@
+"""The dialogue engine: one path for every channel, Turn in, Replies out.
+
+A turn: take the event id once -> load the conversation -> understand (buttons first,
+then NLU) -> global commands, digressions, or the active flow's step -> save the
+conversation with a version check (redo the turn if another process saved first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from bot.domain.services import conversations
+from bot.domain.services.conversations import ConversationState
+from bot.flows.base import Registry
+from bot.flows.context import Context, Services
+from bot.flows.messages import Reply, Turn
+from bot.flows.router import route
+from bot.flows.safety import looks_like_password
+from bot.nlu.engines import Parser
+
+log = logging.getLogger(__name__)
+TRANSCRIPT_LENGTH = 40
+
+
+class DialogueEngine:
+    def __init__(
+        self,
+        services: Services,
+        parser: Parser,
+        flows: Registry,
+        languages: tuple[str, ...] = ("it", "en"),
+    ) -> None:
+        self.services = services
+        self.parser = parser
+        self.flows = flows
+        self.languages = languages
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        """Replies for one turn; [] when this event id was already handled."""
+        async with self._locks[turn.key]:
+            if turn.event_id and not conversations.claim_event(
+                self.services.uow(), turn.key, turn.event_id
+            ):
+                log.info("event %s of %s already handled", turn.event_id, turn.key)
+                return []
+            for _attempt in range(3):
+                conversation = conversations.load_conversation(self.services.uow(), turn.key)
+                replies = await self._turn(conversation, turn)
+                if conversations.save_conversation(self.services.uow(), conversation):
+                    return replies
+            raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
+
+    def link(self, key: str, email: str, language: str | None = None) -> None:
+        """A channel that already knows the member (the console's --as) links the chat."""
+        conversation = conversations.load_conversation(self.services.uow(), key)
+        conversation.email = email
+        conversation.language = language or conversation.language or self._account_language(email)
+        conversations.save_conversation(self.services.uow(), conversation)
+
+    def forget(self, key: str) -> None:
+        conversations.forget_conversation(self.services.uow(), key)
+
+    def language_of(self, key: str) -> str:
+        conversation = conversations.load_conversation(self.services.uow(), key)
+        return conversation.language or self.services.default_language
+
+    async def _turn(self, conversation: ConversationState, turn: Turn) -> list[Reply]:
+        language = self._language(conversation, turn)
+        if turn.text and looks_like_password(turn.text):
+            self._remember(conversation.state, "member", "[hidden: looked like a password]")
+            conversation.language = language
+            return [Reply("common.password_warning", delete_user_message=True)]
+        nlu = None
+        if turn.payload is None and turn.text:
+            nlu = await self.parser.parse(turn.text, conversation.language)
+            if conversation.language is None and nlu.language in self.languages:
+                language = nlu.language
+        ctx = Context(self.services, conversation.state, conversation.email, language, turn, nlu)
+        self._remember(conversation.state, "member", turn.text or f"[{turn.payload}]")
+        route(ctx, self.flows)
+        conversation.email = ctx.email
+        conversation.language = ctx.language
+        for reply in ctx.replies:
+            self._remember(conversation.state, "bot", reply.key)
+        return ctx.replies
+
+    def _language(self, conversation: ConversationState, turn: Turn) -> str:
+        if conversation.language:
+            return conversation.language
+        if conversation.email:
+            return self._account_language(conversation.email)
+        hint = (turn.language_hint or "")[:2].lower()
+        return hint if hint in self.languages else self.services.default_language
+
+    def _account_language(self, email: str) -> str:
+        from bot.domain.services.member_state import member_state
+
+        language = member_state(self.services.uow(), email)["language"]
+        return language if language in self.languages else "en"
+
+    @staticmethod
+    def _remember(state: dict[str, Any], who: str, text: str) -> None:
+        transcript = state.setdefault("transcript", [])
+        transcript.append({"who": who, "text": text[:500]})
+        del transcript[:-TRANSCRIPT_LENGTH]

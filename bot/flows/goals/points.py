@@ -1,0 +1,49 @@
+"""Points and invitation status (R5, R7): total, per-product ticks, what is still needed."""
+
+from __future__ import annotations
+
+from bot.domain.services.points import points_summary
+from bot.domain.types import InvitationStatus
+from bot.flows.base import Flow
+from bot.flows.context import Context
+from bot.flows.messages import Button, Key, Reply
+
+
+class Points(Flow):
+    name = "points"
+    intents = frozenset({"check_points", "invitation_status"})
+
+    def start(self, ctx: Context) -> None:
+        assert ctx.email is not None
+        summary = points_summary(ctx.uow(), ctx.email)
+        lines = [
+            Reply("points.line_tick", {"model": line.model, "points": line.points})
+            if line.points_assigned
+            else Reply(
+                "points.line_missing",
+                {
+                    "model": line.model,
+                    "points": line.points,
+                    "missing": [Key(f"detail.{d.value}") for d in line.missing],
+                },
+            )
+            for line in summary.products
+        ]
+        if not lines:
+            lines = [Reply("points.no_products")]
+        invitation = {
+            InvitationStatus.NONE: Reply(
+                "points.invitation_none",
+                {"needed": summary.points_to_invitation, "threshold": summary.threshold},
+            ),
+            InvitationStatus.SENT: Reply("points.invitation_sent"),
+            InvitationStatus.ACCEPTED: Reply("points.invitation_accepted"),
+        }[summary.invitation]
+        buttons = []
+        if any(not line.points_assigned for line in summary.products):
+            buttons.append(Button("menu.fix", "flow:fix_details"))
+        if summary.invitation is not InvitationStatus.NONE:
+            buttons.append(Button("menu.levels", "flow:level_choice"))
+        buttons.append(Button("menu.register", "flow:register_product"))
+        ctx.say("points.summary", *buttons, total=summary.total, lines=lines, invitation=invitation)
+        ctx.finish()

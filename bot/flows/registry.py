@@ -1,0 +1,21 @@
+"""Every flow the bot knows; the router starts them by intent or by button."""
+
+from __future__ import annotations
+
+import importlib
+
+from bot.flows.base import Flow, Registry
+
+# module:Class, one per member goal; a flow still being written is simply not listed.
+FLOWS = (
+    "bot.flows.goals.points:Points",
+    "bot.flows.goals.password:Password",
+)
+
+
+def build_registry(names: tuple[str, ...] = FLOWS) -> Registry:
+    flows: list[Flow] = []
+    for spec in names:
+        module, _, cls = spec.partition(":")
+        flows.append(getattr(importlib.import_module(module), cls)())
+    return Registry(flows)

@@ -1,0 +1,170 @@
+"""Decides what a turn means: a global command, a digression, the active step, or a new flow."""
+
+from __future__ import annotations
+
+from bot.flows.base import Flow, Registry
+from bot.flows.context import Context
+from bot.flows.messages import Button
+from bot.nlu.entities.choices import parse_language
+
+SURE = 0.5  # below this an intent does not interrupt a flow
+MISSES_BEFORE_PERSON = 3
+DIGRESSIONS = frozenset({"check_points", "invitation_status", "membership_number"})
+BACK_WORDS = frozenset({"back", "indietro", "zurück", "zuruck", "retour", "atrás", "atras"})
+CANCEL_WORDS = frozenset({"cancel", "annulla", "stop", "abbrechen", "annuler", "cancelar"})
+SUPPORTED = ("it", "en")
+
+
+def menu(ctx: Context, key: str = "common.menu") -> None:
+    ctx.say(
+        key,
+        Button("menu.register", "flow:register_product"),
+        Button("menu.migrate", "flow:migrate_products"),
+        Button("menu.fix", "flow:fix_details"),
+        Button("menu.points", "flow:points"),
+        Button("menu.levels", "flow:level_choice"),
+        Button("menu.password", "flow:password"),
+        Button("menu.person", "cmd:human"),
+    )
+
+
+def route(ctx: Context, flows: Registry) -> None:
+    if _command(ctx, flows):
+        return
+    active = flows.get(ctx.flow)
+    if active is not None:
+        if _digression(ctx, flows, active):
+            return
+        if active.handle(ctx):
+            ctx.state["misses"] = 0
+        else:
+            _misunderstood(ctx, flows, active)
+        return
+    if ctx.payload and ctx.payload.startswith("flow:"):
+        start(ctx, flows, flows.get(ctx.payload.removeprefix("flow:")))
+        return
+    chosen = flows.for_intent(ctx.intent) if ctx.nlu and ctx.nlu.confidence >= SURE else None
+    if chosen is not None:
+        start(ctx, flows, chosen)
+    elif ctx.intent == "greet" and ctx.payload is None:
+        menu(ctx, "common.welcome")
+    elif ctx.intent in ("thanks", "goodbye") and ctx.nlu and ctx.nlu.confidence >= SURE:
+        ctx.say(f"common.{ctx.intent}")
+    else:
+        _misunderstood(ctx, flows, None)
+
+
+def start(ctx: Context, flows: Registry, flow: Flow | None) -> None:
+    if flow is None:
+        menu(ctx)
+        return
+    ctx.state["misses"] = 0
+    if flow.needs_account and ctx.email is None:
+        linking = flows.get("link_account")
+        if linking is not None:
+            ctx.begin("link_account", then=flow.name)
+            linking.start(ctx)
+            return
+    ctx.begin(flow.name)
+    flow.start(ctx)
+
+
+def _command(ctx: Context, flows: Registry) -> bool:
+    payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
+    sure = bool(ctx.nlu and ctx.nlu.confidence >= SURE)
+    if payload == "cmd:cancel" or text in CANCEL_WORDS or (sure and ctx.intent == "cancel"):
+        had_flow = ctx.flow is not None
+        ctx.finish()
+        menu(ctx, "common.cancelled" if had_flow else "common.nothing_to_cancel")
+        return True
+    if payload == "cmd:help" or (sure and ctx.intent == "help"):
+        _help(ctx, flows)
+        return True
+    if payload == "cmd:back" or text in BACK_WORDS:
+        active = flows.get(ctx.flow)
+        if active is None or not active.back(ctx):
+            ctx.say("common.cannot_go_back")
+            _reprompt(ctx, flows)
+        return True
+    if payload == "cmd:human" or (sure and ctx.intent == "human_handoff"):
+        start(ctx, flows, flows.get("handoff"))
+        return True
+    if payload.startswith("lang:") or (sure and ctx.intent == "change_language"):
+        _change_language(ctx, flows, payload.removeprefix("lang:") or ctx.entity("language"))
+        return True
+    if payload == "cmd:menu":
+        ctx.finish()
+        menu(ctx)
+        return True
+    return False
+
+
+def _digression(ctx: Context, flows: Registry, active: Flow) -> bool:
+    """A question from another topic is answered, then the current step is asked again."""
+    if ctx.payload or not ctx.nlu or ctx.intent not in DIGRESSIONS or active.name == "points":
+        return False
+    if ctx.nlu.confidence < 0.8 or ctx.nlu.entities:
+        return False
+    answer = flows.for_intent(ctx.intent)
+    if answer is None or (answer.needs_account and ctx.email is None):
+        return False
+    saved = {k: ctx.state.get(k) for k in ("flow", "step", "data", "history")}
+    answer.start(ctx)
+    ctx.state.update(saved)
+    ctx.say("common.back_to_flow")
+    active.reprompt(ctx)
+    return True
+
+
+def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
+    misses = int(ctx.state.get("misses", 0)) + 1
+    ctx.state["misses"] = misses
+    if misses >= MISSES_BEFORE_PERSON:
+        ctx.state["misses"] = 0
+        ctx.say(
+            "common.offer_person",
+            Button("common.talk_to_person", "cmd:human"),
+            Button("common.keep_trying", "cmd:menu" if active is None else "cmd:help"),
+        )
+        return
+    if active is None:
+        faq = flows.get("faq")
+        if faq is not None and getattr(faq, "answers", lambda _ctx: False)(ctx):
+            ctx.state["misses"] = 0
+            return
+        menu(ctx, "common.not_understood")
+        return
+    ctx.say("common.not_understood_step")
+    active.reprompt(ctx)
+
+
+def _help(ctx: Context, flows: Registry) -> None:
+    active = flows.get(ctx.flow)
+    if active is None:
+        menu(ctx, "common.help")
+        return
+    ctx.say(
+        f"{active.name}.help",
+        Button("common.cancel", "cmd:cancel"),
+        Button("common.talk_to_person", "cmd:human"),
+    )
+    active.reprompt(ctx)
+
+
+def _change_language(ctx: Context, flows: Registry, wanted: str | None) -> None:
+    language = wanted or parse_language(ctx.text)
+    if language not in SUPPORTED:
+        ctx.say(
+            "common.which_language",
+            *(Button(f"language.{code}", f"lang:{code}") for code in SUPPORTED),
+        )
+        return
+    ctx.language = language
+    ctx.say("common.language_changed")
+    _reprompt(ctx, flows)
+
+
+def _reprompt(ctx: Context, flows: Registry) -> None:
+    active = flows.get(ctx.flow)
+    if active is not None:
+        active.reprompt(ctx)

@@ -1,0 +1,63 @@
+"""A database with the demo members, and the dialogue engine on it, for every flow test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, bootstrap, build_dialogue
+from bot.domain import schema
+from bot.flows.engine import DialogueEngine
+from bot.seed import load_demo_members, load_reference_data
+from bot.settings import load_settings
+from tests.conftest import DATA_DIR
+from tests.flows.harness import Chat
+from tests.support import FixedClock
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "cps.db"
+    app = bootstrap(load_settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
+    schema.upgrade(app.engine)
+    load_reference_data(app.uow(), DATA_DIR)
+    load_demo_members(app.uow(), DATA_DIR)
+    app.close()
+    return path
+
+
+@pytest.fixture
+def database_url(demo_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "cps.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock) -> Iterator[App]:
+    bot_app = bootstrap(load_settings(database_url=database_url), clock=clock)
+    yield bot_app
+    bot_app.close()
+
+
+@pytest.fixture
+def engine(app: App, embedded) -> DialogueEngine:  # type: ignore[no-untyped-def]
+    return build_dialogue(app, embedded)
+
+
+@pytest.fixture
+def chat(engine: DialogueEngine) -> Callable[..., Chat]:
+    """chat("emma.clark@example.com") -> a chat already linked to that demo member."""
+
+    def open_chat(
+        email: str | None = None, language: str | None = None, chat_id: str | None = None
+    ) -> Chat:
+        conversation = Chat(engine, chat_id=chat_id or email or "anonymous")
+        if email:
+            engine.link(conversation.key, email, language)
+        return conversation
+
+    return open_chat
