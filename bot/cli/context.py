@@ -26,8 +26,14 @@ def open_app(*, require_schema: bool = True) -> Iterator[App]:
     except SettingsError as exc:
         raise fail(str(exc), 2) from None
     try:
-        if require_schema and schema.current_revision(app.engine) is None:
+        current = schema.current_revision(app.engine) if require_schema else None
+        if require_schema and current is None:
             raise fail("the database has no schema yet: run `cps-bot db init` first")
+        if require_schema and current != schema.head_revision():
+            raise fail(
+                f"the database schema ({current}) is older than this version of the "
+                f"bot ({schema.head_revision()}): run `cps-bot db upgrade`"
+            )
         yield app
     except DataError as exc:
         raise fail(str(exc), 2) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import db, member, nlu
+from bot.cli import chat, db, member, nlu
 
 app = typer.Typer(
     help="CPS support bot: members, database and (soon) the chat channels.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(member.app, name="member")
 app.add_typer(nlu.app, name="nlu")
+app.add_typer(chat.app, name="chat")
 
 
 def main() -> None:

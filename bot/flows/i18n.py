@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import string
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
@@ -73,7 +73,23 @@ class _Defaulting(dict[str, Any]):
         return "{" + key + "}"
 
 
+def mail_params(data: dict[str, Any]) -> dict[str, Any]:
+    """Mail data is JSON: its ISO dates and times become real ones, formatted per locale."""
+    converted = dict(data)
+    for key in ("expires_at", "due_date"):
+        if isinstance(converted.get(key), str):
+            try:
+                converted[key] = datetime.fromisoformat(converted[key])
+            except ValueError:
+                continue
+            if key == "due_date":
+                converted[key] = converted[key].date()
+    return converted
+
+
 def _format(language: str, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium", tzinfo=value.tzinfo, locale=_locale(language))
     if isinstance(value, date):
         return format_date(value, "long", locale=_locale(language))
     if isinstance(value, int | Decimal) and not isinstance(value, bool):

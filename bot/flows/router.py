@@ -37,6 +37,7 @@ def route(ctx: Context, flows: Registry) -> None:
             return
         if active.handle(ctx):
             ctx.state["misses"] = 0
+            _resume(ctx, flows)
         else:
             _misunderstood(ctx, flows, active)
         return
@@ -69,6 +70,13 @@ def start(ctx: Context, flows: Registry, flow: Flow | None) -> None:
     flow.start(ctx)
 
 
+def _resume(ctx: Context, flows: Registry) -> None:
+    """A flow that finished on behalf of another (linking the chat) hands over to it."""
+    then = ctx.state.pop("resume", None)
+    if then and ctx.flow is None:
+        start(ctx, flows, flows.get(then))
+
+
 def _command(ctx: Context, flows: Registry) -> bool:
     payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
     sure = bool(ctx.nlu and ctx.nlu.confidence >= SURE)
@@ -91,6 +99,10 @@ def _command(ctx: Context, flows: Registry) -> bool:
         return True
     if payload.startswith("lang:") or (sure and ctx.intent == "change_language"):
         _change_language(ctx, flows, payload.removeprefix("lang:") or ctx.entity("language"))
+        return True
+    if payload == "cmd:start":
+        ctx.finish()
+        menu(ctx, "common.welcome")
         return True
     if payload == "cmd:menu":
         ctx.finish()

@@ -48,7 +48,7 @@ class Password(Flow):
             sent = send_password_link(ctx.uow(), ctx.email, purpose)
         except errors.PasswordAlreadySet:
             sent = send_password_link(ctx.uow(), ctx.email, PasswordLinkPurpose.RESET)
-        minutes = int((sent.expires_at - ctx.services.clock.now()).total_seconds() // 60)
+        minutes = round((sent.expires_at - ctx.services.clock.now()).total_seconds() / 60)
         ctx.finish()
         ctx.say(
             "password.sent",

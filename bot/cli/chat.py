@@ -1,0 +1,80 @@
+"""`cps-bot chat`: the console channel, interactive or scripted from stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from bot.bootstrap import build_dialogue
+from bot.cli.context import fail, open_app
+from bot.domain.services.member_state import list_members
+from bot.domain.services.outbox import take_pending
+from bot.flows.i18n import default_catalogs, mail_params
+from bot.handlers.console import ConsoleChat
+from bot.nlu.factory import build_parser
+
+app = typer.Typer(help="Chat with the bot in the terminal.")
+
+
+@app.callback(invoke_without_command=True)
+def chat(
+    as_email: str | None = typer.Option(None, "--as", help="Chat as this member (e-mail)."),
+    lang: str | None = typer.Option(None, "--lang", help="it or en (default: the member's)."),
+) -> None:
+    """Reads your lines (or stdin when it is not a terminal) and prints the bot's replies."""
+    interactive = sys.stdin.isatty()
+    with open_app() as bot_app:
+        members = [m.email for m in list_members(bot_app.uow())]
+        if as_email is None and interactive and members:
+            as_email = _pick(members)
+        if as_email is not None and as_email.strip().lower() not in members:
+            raise fail(f"no member with e-mail {as_email}")
+        parser = build_parser(bot_app.settings)
+        engine = build_dialogue(bot_app, parser)
+        catalogs = default_catalogs()
+        chat_id = as_email or "guest"
+        console = ConsoleChat(engine, catalogs, chat_id, typer.echo)
+        if as_email:
+            engine.link(console.key, as_email.strip().lower(), lang)
+
+        def deliver_mail() -> None:
+            for mail in take_pending(bot_app.uow(), as_email.strip().lower() if as_email else None):
+                text = catalogs.render(mail.language, f"mail.{mail.kind}", mail_params(mail.data))
+                typer.echo(f"mail> from {mail.sender} to {mail.recipient}: {text}")
+
+        async def run() -> None:
+            try:
+                if interactive:
+                    await console.send_payload("cmd:start")
+                    typer.echo("(type your message; a number picks an option; Ctrl-D to quit)")
+                take_pending(bot_app.uow(), as_email)  # older mail is not this chat's news
+                while True:
+                    line = await asyncio.to_thread(_read, interactive)
+                    if line is None:
+                        break
+                    if line.strip():
+                        await console.send(line)
+                        deliver_mail()
+            finally:
+                await parser.aclose()
+
+        asyncio.run(run())
+
+
+def _read(interactive: bool) -> str | None:
+    try:
+        return input("you> ") if interactive else next(iter(sys.stdin.readline, ""), None)
+    except EOFError:
+        return None
+
+
+def _pick(members: list[str]) -> str:
+    typer.echo("Demo members:")
+    for number, email in enumerate(members, 1):
+        typer.echo(f"  [{number}] {email}")
+    choice = typer.prompt("Chat as (number or e-mail)", default="1")
+    return (
+        members[int(choice) - 1] if choice.isdigit() and 0 < int(choice) <= len(members) else choice
+    )

@@ -1,0 +1,64 @@
+"""The console channel: a member chats in the terminal, or a script pipes lines in.
+
+Buttons are printed as numbered options; the member answers with the number or the label.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+
+from bot.flows.engine import DialogueEngine
+from bot.flows.i18n import Catalogs
+from bot.flows.messages import Button, Reply, Turn
+
+CHANNEL = "console"
+
+
+class ConsoleChat:
+    def __init__(
+        self, engine: DialogueEngine, catalogs: Catalogs, chat_id: str, write: Callable[[str], None]
+    ) -> None:
+        self.engine = engine
+        self.catalogs = catalogs
+        self.chat_id = chat_id
+        self.write = write
+        self.buttons: list[Button] = []
+        self._events = itertools.count(1)
+
+    @property
+    def key(self) -> str:
+        return f"{CHANNEL}:{self.chat_id}"
+
+    def turn_for(self, line: str) -> Turn:
+        """A number or a label of the last buttons is a press; anything else is text."""
+        event = f"{self.chat_id}-{next(self._events)}"
+        choice = line.strip()
+        language = self.engine.language_of(self.key)
+        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
+            return Turn(
+                CHANNEL, self.chat_id, payload=self.buttons[int(choice) - 1].payload, event_id=event
+            )
+        for button in self.buttons:
+            if choice.casefold() == self.catalogs.button_label(language, button).casefold():
+                return Turn(CHANNEL, self.chat_id, payload=button.payload, event_id=event)
+        return Turn(CHANNEL, self.chat_id, text=line, event_id=event)
+
+    async def send(self, line: str) -> None:
+        self.show(await self.engine.handle(self.turn_for(line)))
+
+    async def send_payload(self, payload: str) -> None:
+        event = f"{self.chat_id}-{next(self._events)}"
+        self.show(
+            await self.engine.handle(Turn(CHANNEL, self.chat_id, payload=payload, event_id=event))
+        )
+
+    def show(self, replies: Iterable[Reply]) -> None:
+        language = self.engine.language_of(self.key)
+        self.buttons = []
+        for reply in replies:
+            self.write(f"bot> {self.catalogs.reply_text(language, reply)}")
+            for button in reply.buttons:
+                self.buttons.append(button)
+                label = self.catalogs.button_label(language, button)
+                self.write(f"  [{len(self.buttons)}] {label}")

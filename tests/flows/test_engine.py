@@ -1,0 +1,81 @@
+"""What the YAML scenarios cannot show: restarts, repeated events, forgetting, PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bootstrap import bootstrap, build_dialogue
+from bot.domain.services.conversations import load_conversation
+from bot.domain.services.member_state import member_state
+from bot.flows.messages import Turn
+from bot.seed import load_demo_members
+from bot.settings import load_settings
+from tests.conftest import DATA_DIR
+from tests.flows.harness import Chat
+
+
+async def test_a_restart_in_the_middle_of_a_flow_loses_nothing(database_url, clock, embedded):
+    first = bootstrap(load_settings(database_url=database_url), clock=clock)
+    engine = build_dialogue(first, embedded)
+    chat = Chat(engine, chat_id="giulia")
+    engine.link(chat.key, "giulia.rossi@example.com")
+    assert (await chat.say("come imposto la password?")).keys == ["password.offer_set"]
+    first.close()  # the process stops here
+
+    second = bootstrap(load_settings(database_url=database_url), clock=clock)
+    restarted = Chat(build_dialogue(second, embedded), chat_id="giulia")
+    said = await restarted.say("sì")
+    assert said.keys == ["password.sent"]
+    second.close()
+
+
+async def test_a_repeated_event_is_answered_once(engine, app):
+    engine.link("test:emma", "emma.clark@example.com")
+    turn = Turn("test", "emma", text="reset my password", event_id="update-41")
+    assert [r.key for r in await engine.handle(turn)] == ["password.offer_reset"]
+    assert await engine.handle(turn) == []
+    yes = Turn("test", "emma", text="yes", event_id="update-42")
+    assert [r.key for r in await engine.handle(yes)] == ["password.sent"]
+    assert await engine.handle(yes) == []
+
+
+async def test_state_lives_in_the_database_and_can_be_forgotten(engine, app):
+    engine.link("test:lukas", "lukas.weber@example.com")
+    await engine.handle(Turn("test", "lukas", text="reset my password", event_id="1"))
+    saved = load_conversation(app.uow(), "test:lukas")
+    assert (saved.state["flow"], saved.state["step"]) == ("password", "confirm")
+    assert saved.email == "lukas.weber@example.com"
+    engine.forget("test:lukas")
+    assert load_conversation(app.uow(), "test:lukas").state == {}
+
+
+async def test_the_transcript_never_keeps_a_typed_password(engine, app):
+    engine.link("test:emma", "emma.clark@example.com")
+    replies = await engine.handle(Turn("test", "emma", text="Xk9$mq2LzQ", event_id="1"))
+    assert replies[0].delete_user_message
+    transcript = load_conversation(app.uow(), "test:emma").state["transcript"]
+    assert "Xk9$mq2LzQ" not in str(transcript)
+
+
+async def test_unknown_buttons_and_huge_messages_are_answered_kindly(engine):
+    engine.link("test:sofia", "sofia.conti@example.com")
+    odd = await engine.handle(Turn("test", "sofia", payload="level:'; DROP", event_id="1"))
+    assert odd and odd[0].key.startswith("common.")
+    huge = await engine.handle(Turn("test", "sofia", text="ciao " * 800, event_id="2"))
+    assert huge and huge[0].key.startswith("common.")
+
+
+@pytest.mark.postgres
+async def test_the_same_flow_on_postgresql(postgresql_engine, postgres_url, clock, embedded):
+    app = bootstrap(load_settings(database_url=postgres_url), clock=clock)
+    load_demo_members(app.uow(), DATA_DIR)
+    chat = Chat(build_dialogue(app, embedded), chat_id="pierre")
+    chat.engine.link(chat.key, "pierre.martin@example.com", "en")
+    assert "1,200 points" in (await chat.say("how many points do I have?")).text
+    assert (await chat.say("reset my password")).keys == ["password.offer_reset"]
+    app.close()
+    again = bootstrap(load_settings(database_url=postgres_url), clock=clock)
+    restarted = Chat(build_dialogue(again, embedded), chat_id="pierre")
+    assert (await restarted.say("yes")).keys == ["password.sent"]
+    assert member_state(again.uow(), "pierre.martin@example.com")["points"] == 1200
+    again.close()
