@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.installed
 
-.PHONY: run test setup lint clean
+.PHONY: run test test-fast setup clean
 
 # (Re)install only when the project's dependencies change.
 $(READY): pyproject.toml
@@ -16,16 +16,22 @@ $(READY): pyproject.toml
 
 setup: $(READY)
 
-## Sets up and runs the bot on the embedded defaults (SQLite in ./var, demo members).
+## Sets up and runs the bot on the embedded defaults: SQLite in ./var, embedded NLU,
+## the console chat with a demo member to pick.
 run: setup
 	$(BIN)/cps-bot db init --demo
-	$(BIN)/cps-bot member list
+	$(BIN)/cps-bot chat
 
 ## Sets up and runs every check: lint, then the test suite (SQLite and PostgreSQL).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+## The same without the Rasa server test (no Python 3.10 venv needed).
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not rasa"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

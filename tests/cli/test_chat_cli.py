@@ -1,0 +1,50 @@
+"""`cps-bot chat --as EMAIL`, scripted from stdin, as DESIGN.md's console contract says."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory) -> CliRunner:
+    base = tmp_path_factory.mktemp("chat")
+    cli = CliRunner(
+        env={
+            "CPS_DATABASE_URL": f"sqlite:///{base / 'cps.db'}",
+            "CPS_CACHE_DIR": str(base / "cache"),
+        }
+    )
+    assert cli.invoke(app, ["db", "init", "--demo"]).exit_code == 0
+    return cli
+
+
+def test_scripted_chat_with_numbered_buttons(runner):
+    lines = "quanti punti ho?\ncome imposto la password?\n1\n"
+    result = runner.invoke(app, ["chat", "--as", "giulia.rossi@example.com"], input=lines)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "bot> Hai 0 punti." in out
+    assert "  [1] Sì\n  [2] No" in out
+    assert "bot> Fatto: riceverai un'e-mail da donotreply@canoneurope.com" in out
+    assert "mail> from donotreply@canoneurope.com to giulia.rossi@example.com" in out
+    assert "password?token=" in out
+
+
+def test_buttons_can_be_answered_by_label_and_language_forced(runner):
+    lines = "I forgot my password\nNo\n"
+    result = runner.invoke(
+        app, ["chat", "--as", "sofia.conti@example.com", "--lang", "en"], input=lines
+    )
+    assert result.exit_code == 0, result.output
+    assert "Shall I send a secure link" in result.output
+    assert "OK, I haven't sent anything." in result.output
+    assert "mail>" not in result.output
+
+
+def test_unknown_member_is_one_clear_line(runner):
+    result = runner.invoke(app, ["chat", "--as", "ghost@example.com"], input="ciao\n")
+    assert result.exit_code == 1
+    assert "no member with e-mail ghost@example.com" in result.output
