@@ -42,21 +42,25 @@ class DialogueEngine:
     async def handle(self, turn: Turn) -> list[Reply]:
         """Replies for one turn; [] when this event id was already handled."""
         async with self._locks[turn.key]:
-            if turn.event_id and not conversations.claim_event(
-                self.services.uow(), turn.key, turn.event_id
-            ):
-                log.info("event %s of %s already handled", turn.event_id, turn.key)
-                return []
             for _attempt in range(3):
+                if turn.event_id and conversations.event_seen(
+                    self.services.uow(), turn.key, turn.event_id
+                ):
+                    log.info("event %s of %s already handled", turn.event_id, turn.key)
+                    return []
                 conversation = conversations.load_conversation(self.services.uow(), turn.key)
                 replies = await self._turn(conversation, turn)
-                if conversations.save_conversation(self.services.uow(), conversation):
+                if conversations.save_conversation(
+                    self.services.uow(), conversation, turn.event_id
+                ):
                     return replies
             raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""
         conversation = conversations.load_conversation(self.services.uow(), key)
+        if conversation.email != email:
+            conversation.account_id = None
         conversation.email = email
         conversation.language = language or conversation.language or self._account_language(email)
         conversations.save_conversation(self.services.uow(), conversation)
@@ -82,6 +86,8 @@ class DialogueEngine:
         ctx = Context(self.services, conversation.state, conversation.email, language, turn, nlu)
         self._remember(conversation.state, "member", turn.text or f"[{turn.payload}]")
         route(ctx, self.flows)
+        if ctx.email != conversation.email:
+            conversation.account_id = None  # linked (or unlinked) during this turn
         conversation.email = ctx.email
         conversation.language = ctx.language
         for reply in ctx.replies:

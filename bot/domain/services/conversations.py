@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain.models import Conversation, ProcessedEvent
+from bot.domain.models import BusinessAccount, Conversation, ProcessedEvent
 from bot.domain.unit_of_work import UnitOfWork
 
 
@@ -19,20 +19,42 @@ class ConversationState:
     language: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    account_id: int | None = None  # of `email` when it was loaded, saving a look-up
 
 
 def load_conversation(uow: UnitOfWork, key: str) -> ConversationState:
     with uow:
-        row = uow.session.scalars(select(Conversation).where(Conversation.key == key)).one_or_none()
-        if row is None:
+        query = (
+            select(Conversation, BusinessAccount.email)
+            .outerjoin(BusinessAccount, BusinessAccount.id == Conversation.account_id)
+            .where(Conversation.key == key)
+        )
+        found = uow.session.execute(query).one_or_none()
+        if found is None:
             return ConversationState(key)
-        email = uow.repo.account_by_id(row.account_id).email if row.account_id else None
-        return ConversationState(key, email, row.language, dict(row.state or {}), row.version)
+        row, email = found
+        return ConversationState(
+            key, email, row.language, dict(row.state or {}), row.version, row.account_id
+        )
 
 
-def save_conversation(uow: UnitOfWork, conversation: ConversationState) -> bool:
-    """False when another process saved this conversation first (the turn is then redone)."""
+def save_conversation(
+    uow: UnitOfWork, conversation: ConversationState, event_id: str | None = None
+) -> bool:
+    """False when another process saved this conversation first, or took this event id.
+
+    Chat state is written without waiting for PostgreSQL's WAL flush: a crash can lose the
+    last instant of a conversation, never domain data (those commits stay synchronous).
+    """
     with uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            uow.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        if event_id is not None:
+            uow.add(
+                ProcessedEvent(
+                    conversation_key=conversation.key, event_id=event_id, at=uow.clock.now()
+                )
+            )
         row = uow.session.scalars(
             select(Conversation).where(Conversation.key == conversation.key).with_for_update()
         ).one_or_none()
@@ -41,28 +63,29 @@ def save_conversation(uow: UnitOfWork, conversation: ConversationState) -> bool:
             uow.add(row)
         elif row.version != conversation.version:
             return False
-        row.account_id = uow.repo.account(conversation.email).id if conversation.email else None
+        if conversation.email is None:
+            row.account_id = None
+        elif conversation.account_id is None or row.account_id != conversation.account_id:
+            row.account_id = uow.repo.account(conversation.email).id
         row.language = conversation.language
         row.state = conversation.state
         row.version = conversation.version + 1
         row.updated_at = uow.clock.now()
         try:
             uow.commit()
-        except IntegrityError:  # a first save raced with another process's first save
+        except IntegrityError:  # a racing first save, or the same event handled elsewhere
             return False
         conversation.version = row.version
         return True
 
 
-def claim_event(uow: UnitOfWork, key: str, event_id: str) -> bool:
-    """True the first time an event id is seen for this conversation, False on a repeat."""
+def event_seen(uow: UnitOfWork, key: str, event_id: str) -> bool:
+    """True when this event id was already handled for this conversation (a retry)."""
     with uow:
-        uow.add(ProcessedEvent(conversation_key=key, event_id=event_id, at=uow.clock.now()))
-        try:
-            uow.commit()
-        except IntegrityError:
-            return False
-        return True
+        query = select(ProcessedEvent.id).where(
+            ProcessedEvent.conversation_key == key, ProcessedEvent.event_id == event_id
+        )
+        return uow.session.scalars(query).first() is not None
 
 
 def forget_conversation(uow: UnitOfWork, key: str) -> None:
