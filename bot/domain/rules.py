@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Protocol
 
 import pycountry
@@ -56,6 +57,7 @@ class LevelOption:
     min_points: int
     unlocked: bool
     points_needed: int
+    annual_fee: Decimal | None = None
 
 
 class LevelLike(Protocol):
@@ -76,6 +78,7 @@ def level_options(
             min_points=level.min_points,
             unlocked=points >= level.min_points,
             points_needed=max(0, level.min_points - points),
+            annual_fee=getattr(level, "annual_fee", None),
         )
         for level in sorted(levels, key=lambda lv: lv.rank)
     ]

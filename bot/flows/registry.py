@@ -10,6 +10,9 @@ from bot.flows.base import Flow, Registry
 FLOWS = (
     "bot.flows.goals.points:Points",
     "bot.flows.goals.password:Password",
+    "bot.flows.goals.level_choice:LevelChoice",
+    "bot.flows.goals.payment:Payment",
+    "bot.flows.goals.membership_number:MembershipNumber",
 )
 
 
