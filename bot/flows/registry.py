@@ -10,6 +10,8 @@ from bot.flows.base import Flow, Registry
 FLOWS = (
     "bot.flows.goals.points:Points",
     "bot.flows.goals.password:Password",
+    "bot.flows.goals.migrate_products:MigrateProducts",
+    "bot.flows.goals.link_account:LinkAccount",
     "bot.flows.goals.level_choice:LevelChoice",
     "bot.flows.goals.payment:Payment",
     "bot.flows.goals.membership_number:MembershipNumber",
