@@ -18,6 +18,7 @@ class Flow:
 
     name: ClassVar[str]
     intents: ClassVar[frozenset[str]] = frozenset()
+    payloads: ClassVar[frozenset[str]] = frozenset()  # its button prefixes: "pay" of "pay:card"
     needs_account: ClassVar[bool] = True
 
     def start(self, ctx: Context) -> None:
@@ -47,9 +48,14 @@ class Registry:
     def __init__(self, flows: list[Flow]) -> None:
         self.by_name = {flow.name: flow for flow in flows}
         self.by_intent = {intent: flow for flow in flows for intent in flow.intents}
+        self.by_payload = {prefix: flow for flow in flows for prefix in flow.payloads}
 
     def get(self, name: str | None) -> Flow | None:
         return self.by_name.get(name) if name else None
 
     def for_intent(self, intent: str | None) -> Flow | None:
         return self.by_intent.get(intent) if intent else None
+
+    def for_payload(self, payload: str | None) -> Flow | None:
+        """The flow that owns a button, so one pressed after its flow ended reopens it."""
+        return self.by_payload.get(payload.partition(":")[0]) if payload else None

@@ -44,6 +44,9 @@ def route(ctx: Context, flows: Registry) -> None:
     if ctx.payload and ctx.payload.startswith("flow:"):
         start(ctx, flows, flows.get(ctx.payload.removeprefix("flow:")))
         return
+    if flows.for_payload(ctx.payload) is not None:  # a button of a flow that has ended
+        start(ctx, flows, flows.for_payload(ctx.payload))
+        return
     chosen = flows.for_intent(ctx.intent) if ctx.nlu and ctx.nlu.confidence >= SURE else None
     if chosen is not None:
         start(ctx, flows, chosen)

@@ -58,6 +58,12 @@ class Chat:
             Turn(self.channel, self.chat_id, payload=payload, event_id=str(next(_events)))
         )
 
+    async def tap(self, payload: str) -> Said:
+        """A button of an older message, still on the member's screen."""
+        return await self._turn(
+            Turn(self.channel, self.chat_id, payload=payload, event_id=str(next(_events)))
+        )
+
     async def _turn(self, turn: Turn) -> Said:
         replies = await self.engine.handle(turn)
         language = self.engine.language_of(self.key)

@@ -10,6 +10,7 @@ A scenario is readable without Python:
           expect: ["400", "100 more points"]     # each must appear in the answer
           absent: ["Platinum"]                   # none may appear
         - press: Register a product              # a button label or its number
+        - tap: level:gold                        # a button of an older message (payload)
           keys: [register.ask_product]           # message keys, in order, if given
       member_state:                              # `cps-bot member show --json` afterwards
         points: 400
@@ -42,9 +43,12 @@ async def test_scenario(scenario, chat, app):  # type: ignore[no-untyped-def]
     for number, step in enumerate(scenario["turns"], 1):
         if "say" in step:
             said = await conversation.say(str(step["say"]))
+        elif "tap" in step:
+            said = await conversation.tap(str(step["tap"]))
         else:
             said = await conversation.press(step["press"])
-        where = f"turn {number} ({step.get('say') or step.get('press')!r}):\n{said.text}"
+        action = step.get("say") or step.get("press") or step.get("tap")
+        where = f"turn {number} ({action!r}):\n{said.text}"
         for expected in step.get("expect", []):
             assert str(expected).lower() in said.text.lower(), f"missing {expected!r} at {where}"
         for unwanted in step.get("absent", []):

@@ -135,6 +135,7 @@ def switch_in(ctx: Context) -> bool | None:
 class LevelChoice(Flow):
     name = "level_choice"
     intents = frozenset({"choose_tier"})
+    payloads = frozenset({"level", "levels"})
 
     def start(self, ctx: Context) -> None:
         if blocked(ctx):

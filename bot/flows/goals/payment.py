@@ -31,6 +31,7 @@ METHODS = frozenset(m.value for m in PaymentMethod)
 class Payment(Flow):
     name = "payment"
     intents = frozenset({"payment"})
+    payloads = frozenset({"pay"})
 
     def start(self, ctx: Context) -> None:
         if "level" not in ctx.data and blocked(ctx):
