@@ -83,6 +83,7 @@ def build_dialogue(app: App, parser: Any) -> Any:
         dealers=DealerDirectory.from_yaml(data / "dealers.yml"),
         clock=app.clock,
         default_language=app.settings.default_language,
+        faq=data / "faq",
     )
     return DialogueEngine(services, parser, build_registry())
 

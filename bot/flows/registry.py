@@ -10,6 +10,8 @@ from bot.flows.base import Flow, Registry
 FLOWS = (
     "bot.flows.goals.points:Points",
     "bot.flows.goals.password:Password",
+    "bot.flows.goals.handoff:Handoff",
+    "bot.flows.goals.faq:Faq",
     "bot.flows.goals.migrate_products:MigrateProducts",
     "bot.flows.goals.link_account:LinkAccount",
     "bot.flows.goals.level_choice:LevelChoice",

@@ -29,9 +29,15 @@ def menu(ctx: Context, key: str = "common.menu") -> None:
 
 
 def route(ctx: Context, flows: Registry) -> None:
-    if _command(ctx, flows):
+    if ctx.flow is None and _faq(ctx, flows, preempt=True):
         return
     active = flows.get(ctx.flow)
+    if active is not None and ctx.step in getattr(active, "free_text_steps", ()):
+        if not _command(ctx, flows, typed=False) and not active.handle(ctx):
+            _misunderstood(ctx, flows, active)
+        return
+    if _command(ctx, flows):
+        return
     if active is not None:
         if _digression(ctx, flows, active):
             return
@@ -80,9 +86,16 @@ def _resume(ctx: Context, flows: Registry) -> None:
         start(ctx, flows, flows.get(then))
 
 
-def _command(ctx: Context, flows: Registry) -> bool:
+def _faq(ctx: Context, flows: Registry, preempt: bool = False) -> bool:
+    """A close FAQ match answers before an intent starts a flow ("who sends the e-mail?")."""
+    answers = getattr(flows.get("faq"), "answers", None)
+    return bool(answers and answers(ctx, preempt=preempt))
+
+
+def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
+    """typed=False: in a free-text step only buttons and exact command words count."""
     payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
-    sure = bool(ctx.nlu and ctx.nlu.confidence >= SURE)
+    sure = typed and bool(ctx.nlu and ctx.nlu.confidence >= SURE)
     if payload == "cmd:cancel" or text in CANCEL_WORDS or (sure and ctx.intent == "cancel"):
         had_flow = ctx.flow is not None
         ctx.finish()

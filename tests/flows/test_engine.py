@@ -60,7 +60,9 @@ async def test_the_transcript_never_keeps_a_typed_password(engine, app):
 async def test_unknown_buttons_and_huge_messages_are_answered_kindly(engine):
     engine.link("test:sofia", "sofia.conti@example.com")
     odd = await engine.handle(Turn("test", "sofia", payload="level:'; DROP", event_id="1"))
-    assert odd and odd[0].key.startswith("common.")
+    assert [r.key for r in odd][:1] == ["level_choice.unknown"]  # reopened, bad value refused
+    junk = await engine.handle(Turn("test", "sofia", payload="zz:\x00", event_id="3"))
+    assert junk and junk[0].key.startswith("common.")
     huge = await engine.handle(Turn("test", "sofia", text="ciao " * 800, event_id="2"))
     assert huge and huge[0].key.startswith("common.")
 
