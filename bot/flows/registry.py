@@ -17,6 +17,8 @@ FLOWS = (
     "bot.flows.goals.level_choice:LevelChoice",
     "bot.flows.goals.payment:Payment",
     "bot.flows.goals.membership_number:MembershipNumber",
+    "bot.flows.goals.register_product:RegisterProduct",
+    "bot.flows.goals.fix_details:FixDetails",
 )
 
 
