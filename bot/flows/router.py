@@ -31,6 +31,12 @@ def menu(ctx: Context, key: str = "common.menu") -> None:
 def route(ctx: Context, flows: Registry) -> None:
     if ctx.flow is None and _faq(ctx, flows, preempt=True):
         return
+    if ctx.payload and ctx.payload.startswith("flow:") and ctx.flow is not None:
+        wanted = flows.get(ctx.payload.removeprefix("flow:"))
+        if wanted is not None and wanted.name != ctx.flow:  # the member chose another goal
+            ctx.finish()
+            start(ctx, flows, wanted)
+            return
     active = flows.get(ctx.flow)
     if active is not None and ctx.step in getattr(active, "free_text_steps", ()):
         if not _command(ctx, flows, typed=False) and not active.handle(ctx):
@@ -96,6 +102,12 @@ def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
     """typed=False: in a free-text step only buttons and exact command words count."""
     payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
     sure = typed and bool(ctx.nlu and ctx.nlu.confidence >= SURE)
+    if payload == "cmd:back" or text in BACK_WORDS:
+        active = flows.get(ctx.flow)
+        if active is None or not active.back(ctx):
+            ctx.say("common.cannot_go_back")
+            _reprompt(ctx, flows)
+        return True
     if payload == "cmd:cancel" or text in CANCEL_WORDS or (sure and ctx.intent == "cancel"):
         had_flow = ctx.flow is not None
         ctx.finish()
@@ -103,12 +115,6 @@ def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
         return True
     if payload == "cmd:help" or (sure and ctx.intent == "help"):
         _help(ctx, flows)
-        return True
-    if payload == "cmd:back" or text in BACK_WORDS:
-        active = flows.get(ctx.flow)
-        if active is None or not active.back(ctx):
-            ctx.say("common.cannot_go_back")
-            _reprompt(ctx, flows)
         return True
     if payload == "cmd:human" or (sure and ctx.intent == "human_handoff"):
         start(ctx, flows, flows.get("handoff"))

@@ -157,8 +157,25 @@ def _full_date(text: str, language: str | None, today: date) -> date | None:
         "RELATIVE_BASE": _midnight(today),
         "REQUIRE_PARTS": ["day", "month", "year"],
     }
-    found = dateparser.parse(text, languages=languages, settings=settings)  # type: ignore[arg-type]
-    return found.date() if found else None
+    candidates = [text[m.start() : m.end()] for m in _date_spans().finditer(fold(text))]
+    # "comprata il 12/03/2022": the date alone first (fold keeps offsets)
+    for candidate in [*candidates, text]:
+        found = dateparser.parse(candidate, languages=languages, settings=settings)  # type: ignore[arg-type]
+        if found:
+            return found.date()
+    return None
+
+
+@lru_cache(maxsize=1)
+def _date_spans() -> re.Pattern[str]:
+    """Whole dates inside a sentence: 12/03/2022, 3 maggio 2021, March 3rd, 2021."""
+    months = "|".join(sorted(map(re.escape, month_names()), key=len, reverse=True))
+    day = r"\d{1,2}(?:st|nd|rd|th|er|º|°|\.)?"
+    return re.compile(
+        rf"(?<!\d)\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})(?!\d)"
+        rf"|\b{day}\s+(?:de\s+)?(?:{months})\.?\s+(?:de\s+|del\s+)?\d{{4}}\b"
+        rf"|\b(?:{months})\.?\s+{day},?\s+\d{{4}}\b"
+    )
 
 
 def _midnight(day: date) -> datetime:

@@ -126,7 +126,7 @@ class ProductCatalogue:
         if found is not None:
             return ProductMatch(found, (found,))
         key = product_key(text)
-        if not key or not re.search(r"\d|[a-z]{2}", key):
+        if not re.search(r"\d", key):  # every model has a number: "non lo so" names none
             return ProductMatch(None)
         scored = process.extract(key, self.names.keys(), scorer=fuzz.WRatio, limit=25)
         best: dict[str, float] = {}
