@@ -21,7 +21,7 @@ def make_engine(url: str) -> Engine:
     """SQLite gets a file, WAL, foreign keys and BEGIN IMMEDIATE so writers queue, never clash."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_recycle=1800)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})

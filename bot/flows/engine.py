@@ -43,12 +43,12 @@ class DialogueEngine:
         """Replies for one turn; [] when this event id was already handled."""
         async with self._locks[turn.key]:
             for _attempt in range(3):
-                if turn.event_id and conversations.event_seen(
+                conversation = conversations.load_conversation(
                     self.services.uow(), turn.key, turn.event_id
-                ):
+                )
+                if conversation is None:
                     log.info("event %s of %s already handled", turn.event_id, turn.key)
                     return []
-                conversation = conversations.load_conversation(self.services.uow(), turn.key)
                 replies = await self._turn(conversation, turn)
                 if conversations.save_conversation(
                     self.services.uow(), conversation, turn.event_id
@@ -59,6 +59,7 @@ class DialogueEngine:
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""
         conversation = conversations.load_conversation(self.services.uow(), key)
+        assert conversation is not None
         if conversation.email != email:
             conversation.account_id = None
         conversation.email = email
@@ -70,6 +71,7 @@ class DialogueEngine:
 
     def language_of(self, key: str) -> str:
         conversation = conversations.load_conversation(self.services.uow(), key)
+        assert conversation is not None
         return conversation.language or self.services.default_language
 
     async def _turn(self, conversation: ConversationState, turn: Turn) -> list[Reply]:

@@ -79,6 +79,11 @@ def consume_password_link(uow: UnitOfWork, token: str) -> str:
         return account.email
 
 
+def password_is_set(uow: UnitOfWork, email: str) -> bool:
+    with uow:
+        return uow.repo.account(email).password_state is PasswordState.SET
+
+
 def record_password_set(uow: UnitOfWork, email: str) -> None:
     """The website reports a password was set by other means; pending links stop working."""
     with uow:

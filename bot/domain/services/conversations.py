@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.models import BusinessAccount, Conversation, ProcessedEvent
@@ -22,8 +22,13 @@ class ConversationState:
     account_id: int | None = None  # of `email` when it was loaded, saving a look-up
 
 
-def load_conversation(uow: UnitOfWork, key: str) -> ConversationState:
+def load_conversation(
+    uow: UnitOfWork, key: str, event_id: str | None = None
+) -> ConversationState | None:
+    """The conversation, or None when `event_id` was already handled (a retry)."""
     with uow:
+        if event_id is not None and _seen(uow, key, event_id):
+            return None
         query = (
             select(Conversation, BusinessAccount.email)
             .outerjoin(BusinessAccount, BusinessAccount.id == Conversation.account_id)
@@ -55,37 +60,42 @@ def save_conversation(
                     conversation_key=conversation.key, event_id=event_id, at=uow.clock.now()
                 )
             )
-        row = uow.session.scalars(
-            select(Conversation).where(Conversation.key == conversation.key).with_for_update()
-        ).one_or_none()
-        if row is None:
-            row = Conversation(key=conversation.key, version=0, state={})
-            uow.add(row)
-        elif row.version != conversation.version:
-            return False
-        if conversation.email is None:
-            row.account_id = None
-        elif conversation.account_id is None or row.account_id != conversation.account_id:
-            row.account_id = uow.repo.account(conversation.email).id
-        row.language = conversation.language
-        row.state = conversation.state
-        row.version = conversation.version + 1
-        row.updated_at = uow.clock.now()
+        account_id = conversation.account_id
+        if conversation.email is not None and account_id is None:
+            account_id = uow.repo.account(conversation.email).id
+        values = {
+            "account_id": account_id if conversation.email else None,
+            "language": conversation.language,
+            "state": conversation.state,
+            "version": conversation.version + 1,
+            "updated_at": uow.clock.now(),
+        }
+        # One conditional UPDATE: it fails (0 rows) if another process saved first.
+        updated = uow.session.execute(
+            update(Conversation)
+            .where(
+                Conversation.key == conversation.key, Conversation.version == conversation.version
+            )
+            .values(**values)
+        )
+        if updated.rowcount == 0:
+            if conversation.version != 0:
+                return False
+            uow.add(Conversation(key=conversation.key, **values))
         try:
             uow.commit()
         except IntegrityError:  # a racing first save, or the same event handled elsewhere
             return False
-        conversation.version = row.version
+        conversation.version += 1
+        conversation.account_id = values["account_id"]
         return True
 
 
-def event_seen(uow: UnitOfWork, key: str, event_id: str) -> bool:
-    """True when this event id was already handled for this conversation (a retry)."""
-    with uow:
-        query = select(ProcessedEvent.id).where(
-            ProcessedEvent.conversation_key == key, ProcessedEvent.event_id == event_id
-        )
-        return uow.session.scalars(query).first() is not None
+def _seen(uow: UnitOfWork, key: str, event_id: str) -> bool:
+    query = select(ProcessedEvent.id).where(
+        ProcessedEvent.conversation_key == key, ProcessedEvent.event_id == event_id
+    )
+    return uow.session.scalars(query).first() is not None
 
 
 def forget_conversation(uow: UnitOfWork, key: str) -> None:

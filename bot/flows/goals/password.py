@@ -6,8 +6,7 @@ The bot never asks for, accepts or stores a password: it only sends the link.
 from __future__ import annotations
 
 from bot.domain import errors
-from bot.domain.services.accounts import send_password_link
-from bot.domain.services.member_state import member_state
+from bot.domain.services.accounts import password_is_set, send_password_link
 from bot.domain.types import PasswordLinkPurpose
 from bot.flows.base import Flow, yes_no
 from bot.flows.context import Context
@@ -25,7 +24,7 @@ class Password(Flow):
 
     def start(self, ctx: Context) -> None:
         assert ctx.email is not None
-        password_set = member_state(ctx.uow(), ctx.email)["password_set"]
+        password_set = password_is_set(ctx.uow(), ctx.email)
         purpose = PasswordLinkPurpose.RESET if password_set else PasswordLinkPurpose.SET
         ctx.data["purpose"] = purpose.value
         ctx.goto("confirm")
