@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     # Caches (embedded model, Rasa virtual environment and models). Empty: the user cache dir.
     cache_dir: str = ""
 
+    # Telegram (members' channel). The token and the webhook secret come from the environment.
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_base_url: str = ""  # empty: Telegram's own Bot API; else e.g. a local Bot API server
+    telegram_webhook_url: str = ""  # public https URL Telegram posts updates to (webhook mode)
+    telegram_listen_host: str = "127.0.0.1"
+    telegram_listen_port: int = Field(default=8080, ge=1, le=65535)
+    telegram_rate_limit_per_second: float = Field(default=30, ge=0)  # 0: no throttling
+    telegram_max_retries: int = Field(default=3, ge=0, le=10)  # after a 429 or a 5xx
+    telegram_retry_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    telegram_concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    telegram_poll_timeout_seconds: int = Field(default=30, ge=0, le=50)
+    telegram_typing_after_seconds: float = Field(default=0, ge=0, le=60)  # 0: on every turn
+
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None

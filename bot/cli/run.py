@@ -1,0 +1,104 @@
+"""`cps-bot run`: the Telegram channel, polling (default) or webhook, as settings say."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import logging
+import os
+
+import typer
+
+from bot.cli.context import fail, open_app
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="Run the bot on Telegram.")
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    mode: str | None = typer.Option(
+        None, "--mode", help="polling or webhook (default: telegram_mode in config.yml)."
+    ),
+) -> None:
+    """Serves members on Telegram until stopped (Ctrl-C)."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no warnings
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    mode = mode or settings.telegram_mode
+    if mode not in ("polling", "webhook"):
+        raise fail(f"--mode must be polling or webhook, not {mode!r}", 2)
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    if not token.strip():
+        raise fail("CPS_TELEGRAM_TOKEN is not set: export the token @BotFather gave the bot", 2)
+    with open_app():  # the database is there, with the current schema
+        pass
+    configure_logging(_secrets(settings))
+
+    from telegram.ext import ApplicationBuilder
+
+    from bot.handlers.telegram import ALLOWED_UPDATES, build_application
+
+    if mode == "webhook":
+        _serve_webhook(settings)
+        return
+    # A second connection for getUpdates lets the last poll confirm the offset at shutdown
+    # while the long poll still holds the first: stopping is then instant.
+    builder = ApplicationBuilder().get_updates_connection_pool_size(2)
+    application = build_application(builder, settings)
+    application.run_polling(
+        allowed_updates=ALLOWED_UPDATES,
+        timeout=dtm.timedelta(seconds=settings.telegram_poll_timeout_seconds),
+    )
+
+
+def _serve_webhook(settings: Settings) -> None:
+    import uvicorn
+    from telegram.ext import ApplicationBuilder
+
+    from bot.handlers.telegram import build_application
+    from bot.handlers.webhook import WebhookConfigError, build_webhook_app, check_settings
+
+    try:
+        check_settings(settings)
+    except WebhookConfigError as exc:
+        raise fail(str(exc), 2) from None
+    application = build_application(ApplicationBuilder().updater(None), settings)
+    asgi = build_webhook_app(application, settings)
+    uvicorn.run(
+        asgi,
+        host=settings.telegram_listen_host,
+        port=settings.telegram_listen_port,
+        log_config=None,  # our logging, with secrets redacted
+        proxy_headers=True,
+    )
+
+
+def _secrets(settings: Settings) -> list[str]:
+    found = [settings.telegram_token, settings.telegram_webhook_secret]
+    return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
+
+
+class RedactingFormatter(logging.Formatter):
+    """Secrets never reach a log line: the bot token is in every Bot API URL."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        for secret in self.secrets:
+            line = line.replace(secret, "[redacted]")
+        return line
+
+
+def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
+    """Log lines on stderr; httpx's request lines (URLs with the token) stay off."""
+    logging.basicConfig(level=level)
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,121 @@
+"""Webhook mode: the project's own ASGI app (Starlette), served by uvicorn.
+
+- POST <path of telegram_webhook_url>: Telegram's update. The `X-Telegram-Bot-Api-Secret-Token`
+  header must equal the secret (compared in constant time), else 403. The update is put on
+  the application's update queue and answered at once; the work runs after the answer.
+- GET /healthz: 200 while the bot runs, 503 otherwise.
+- Start-up initialises and starts the application, then calls `setWebhook` with the secret;
+  shutdown stops it. The webhook stays registered, so Telegram keeps updates while the bot
+  restarts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application
+
+from bot.handlers.telegram import ALLOWED_UPDATES
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MAX_BODY = 1 << 20  # Telegram's updates are a few kB
+
+
+class WebhookConfigError(ValueError):
+    """The webhook cannot start; the message names the setting."""
+
+
+def webhook_path(settings: Settings) -> str:
+    return urlsplit(settings.telegram_webhook_url).path or "/"
+
+
+def check_settings(settings: Settings) -> str:
+    """The webhook secret, once the webhook settings are known to be usable."""
+    if not settings.telegram_webhook_url.startswith(("https://", "http://")):
+        raise WebhookConfigError(
+            "setting 'telegram_webhook_url' must be the public https URL Telegram posts to "
+            "(config.yml or CPS_TELEGRAM_WEBHOOK_URL)"
+        )
+    return _secret(settings)
+
+
+def build_webhook_app(application: Application, settings: Settings) -> Starlette:
+    secret = check_settings(settings)
+    url = settings.telegram_webhook_url
+    expected = secret.encode()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await application.initialize()
+        await application.start()
+        try:
+            await application.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+            log.info("webhook registered at %s", url)
+            yield
+        finally:
+            await application.stop()
+            await application.shutdown()
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            log.warning("webhook call without the right secret from %s", request.client)
+            return Response(status_code=403)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return Response(status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+        except Exception:  # any malformed body: Telegram never sends one
+            update = None
+        if update is None:
+            log.warning("webhook body is not an update")
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def health(_request: Request) -> Response:
+        running = application.running
+        return JSONResponse({"running": running}, status_code=200 if running else 503)
+
+    return Starlette(
+        routes=[
+            Route(webhook_path(settings), receive, methods=["POST"]),
+            Route("/healthz", health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def _secret(settings: Settings) -> str:
+    if settings.telegram_webhook_secret is None:
+        raise WebhookConfigError(
+            "CPS_TELEGRAM_WEBHOOK_SECRET is not set: webhook mode needs a secret "
+            "(1-256 characters of A-Z, a-z, 0-9, _ and -)"
+        )
+    secret = settings.telegram_webhook_secret.get_secret_value()
+    if not SECRET_FORMAT.fullmatch(secret):
+        raise WebhookConfigError(
+            "CPS_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return secret

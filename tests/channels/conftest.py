@@ -1,0 +1,189 @@
+"""The fake Bot API, a demo database, and the complete bot built by the factory on both."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.bootstrap import bootstrap
+from bot.domain import schema
+from bot.handlers.telegram import ALLOWED_UPDATES, build_application
+from bot.handlers.webhook import SECRET_HEADER, build_webhook_app
+from bot.seed import load_demo_members, load_reference_data
+from bot.settings import Settings, load_settings
+from tests.channels.fake_telegram import FakeTelegram
+from tests.conftest import DATA_DIR
+from tests.support import FixedClock
+
+TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
+SECRET = "s3cret_webhook-token"
+WEBHOOK_URL = "https://bot.example.com/telegram/hook"
+
+
+@pytest.fixture(autouse=True)
+def _telegram_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB 22.2+ warns on every RetryAfter otherwise
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("CPS_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("CPS_TELEGRAM_WEBHOOK_SECRET", SECRET)
+
+
+@pytest.fixture(scope="session")
+def channel_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("telegram-demo") / "cps.db"
+    app = bootstrap(load_settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
+    schema.upgrade(app.engine)
+    load_reference_data(app.uow(), DATA_DIR)
+    load_demo_members(app.uow(), DATA_DIR)
+    app.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("telegram-nlu")  # trained once, by the first bot built
+
+
+@pytest.fixture
+def database_url(channel_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "cps.db"
+    shutil.copy(channel_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(fake: FakeTelegram, database_url: str, nlu_cache: Path) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        cache_dir=str(nlu_cache),
+        telegram_base_url=fake.base_url,
+        telegram_rate_limit_per_second=0,
+        telegram_max_retries=2,
+        telegram_retry_backoff_seconds=0.01,
+        telegram_webhook_url=WEBHOOK_URL,
+    )
+
+
+@asynccontextmanager
+async def polling_bot(settings: Settings, **factory: Any) -> AsyncIterator[Application]:
+    builder = ApplicationBuilder().get_updates_connection_pool_size(2)
+    application = build_application(builder, settings, **factory)
+    await application.initialize()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=dtm.timedelta(seconds=1), allowed_updates=ALLOWED_UPDATES
+    )
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+@pytest.fixture
+def bot(settings: Settings) -> Callable[..., AbstractAsyncContextManager[Application]]:
+    """`async with bot() as application:` the complete bot, polling the fake."""
+    return lambda **factory: polling_bot(settings, **factory)
+
+
+@asynccontextmanager
+async def webhook_bot(settings: Settings, **factory: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The complete bot behind the project's Starlette app, started by its lifespan and
+    driven in-process (httpx.ASGITransport): a client posting as Telegram would."""
+    application = build_application(ApplicationBuilder().updater(None), settings, **factory)
+    asgi = build_webhook_app(application, settings)
+    async with asgi.router.lifespan_context(asgi):
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://bot.example.com"
+        ) as client:
+            client.application = application  # type: ignore[attr-defined]
+            yield client
+
+
+@pytest.fixture
+def webhook(settings: Settings) -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """`async with webhook() as client:` the complete bot in webhook mode."""
+    return lambda **factory: webhook_bot(settings, **factory)
+
+
+def poster(client: httpx.AsyncClient) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """Delivers updates the way Telegram does: POST with the secret header."""
+
+    async def post(update: dict[str, Any]) -> None:
+        answer = await client.post("/telegram/hook", json=update, headers={SECRET_HEADER: SECRET})
+        assert answer.status_code == 200, answer.text
+
+    return post
+
+
+class Member:
+    """A member writing to the bot and pressing its buttons, waiting for the answers."""
+
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        chat_id: int,
+        language: str | None = "it",
+        deliver: Callable[[dict[str, Any]], Awaitable[Any]] | None = None,
+    ) -> None:
+        self.fake = fake
+        self.chat_id = chat_id
+        self.language = language
+        self.deliver = deliver
+
+    async def send(self, update: dict[str, Any], *expect: str) -> list[str]:
+        """Deliver an update; the texts of the bot's new messages once every `expect` text is
+        in one of them or in one of their button labels."""
+        before = len(self.fake.sent(self.chat_id))
+        if self.deliver is None:
+            self.fake.inject(update)
+        else:
+            await self.deliver(update)
+
+        def answered() -> list[str] | None:
+            new = self.fake.called("sendMessage", chat_id=self.chat_id)[before:]
+            texts = [c.params["text"] for c in new]
+            labels = [b["text"] for c in new for row in _keyboard(c.params) for b in row]
+            seen = "\n".join(texts + labels)
+            return texts if new and all(e in seen for e in expect) else None
+
+        return await self.fake.wait_for(answered)
+
+    def message(self, text: str | None = None, **content: Any) -> dict[str, Any]:
+        return self.fake.message_update(self.chat_id, text, language=self.language, **content)
+
+    async def say(self, text: str, *expect: str) -> list[str]:
+        return await self.send(self.message(text), *expect)
+
+    async def press(self, label: str, *expect: str) -> list[str]:
+        update = self.fake.press_update(self.chat_id, label, language=self.language)
+        return await self.send(update, *expect)
+
+
+@pytest.fixture
+def member(fake: FakeTelegram) -> Callable[..., Member]:
+    return lambda chat_id, language="it", deliver=None: Member(fake, chat_id, language, deliver)
+
+
+def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return (params.get("reply_markup") or {}).get("inline_keyboard", [])
