@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from bot.domain.services import conversations
@@ -38,6 +38,9 @@ class DialogueEngine:
         self.flows = flows
         self.languages = languages
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # The language each chat's last replies were written in, so a channel renders them
+        # without reading the conversation back (bounded: oldest chats are dropped).
+        self._languages: OrderedDict[str, str] = OrderedDict()
 
     async def handle(self, turn: Turn) -> list[Reply]:
         """Replies for one turn; [] when this event id was already handled."""
@@ -53,6 +56,7 @@ class DialogueEngine:
                 if conversations.save_conversation(
                     self.services.uow(), conversation, turn.event_id
                 ):
+                    self._remember_language(turn.key, conversation.language)
                     return replies
             raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
 
@@ -65,14 +69,25 @@ class DialogueEngine:
         conversation.email = email
         conversation.language = language or conversation.language or self._account_language(email)
         conversations.save_conversation(self.services.uow(), conversation)
+        self._remember_language(key, conversation.language)
 
     def forget(self, key: str) -> None:
         conversations.forget_conversation(self.services.uow(), key)
+        self._languages.pop(key, None)
 
     def language_of(self, key: str) -> str:
+        """The language of this chat's latest replies."""
+        if key in self._languages:
+            return self._languages[key]
         conversation = conversations.load_conversation(self.services.uow(), key)
         assert conversation is not None
         return conversation.language or self.services.default_language
+
+    def _remember_language(self, key: str, language: str | None) -> None:
+        self._languages[key] = language or self.services.default_language
+        self._languages.move_to_end(key)
+        while len(self._languages) > 10_000:
+            self._languages.popitem(last=False)
 
     async def _turn(self, conversation: ConversationState, turn: Turn) -> list[Reply]:
         language = self._language(conversation, turn)
