@@ -108,3 +108,27 @@ def embedded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     from bot.nlu.engines import EmbeddedEngine
 
     return EmbeddedEngine.load(PROJECT_ROOT / "nlu", DATA_DIR, tmp_path_factory.mktemp("nlu"))
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database with the schema, reference data and the demo members, built once."""
+    from bot.bootstrap import bootstrap
+    from bot.seed import load_demo_members
+    from bot.settings import load_settings
+
+    path = tmp_path_factory.mktemp("demo") / "cps.db"
+    app = bootstrap(load_settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
+    schema.upgrade(app.engine)
+    load_reference_data(app.uow(), DATA_DIR)
+    load_demo_members(app.uow(), DATA_DIR)
+    app.close()
+    return path
+
+
+@pytest.fixture
+def database_url(demo_template: Path, tmp_path: Path) -> str:
+    """A private copy of the demo database for one test."""
+    path = tmp_path / "cps.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"

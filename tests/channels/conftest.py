@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dtm
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -13,15 +12,10 @@ import httpx
 import pytest
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.bootstrap import bootstrap
-from bot.domain import schema
 from bot.handlers.telegram import ALLOWED_UPDATES, build_application
 from bot.handlers.webhook import SECRET_HEADER, build_webhook_app
-from bot.seed import load_demo_members, load_reference_data
 from bot.settings import Settings, load_settings
 from tests.channels.fake_telegram import FakeTelegram
-from tests.conftest import DATA_DIR
-from tests.support import FixedClock
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
 SECRET = "s3cret_webhook-token"
@@ -38,26 +32,8 @@ def _telegram_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def channel_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("telegram-demo") / "cps.db"
-    app = bootstrap(load_settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
-    schema.upgrade(app.engine)
-    load_reference_data(app.uow(), DATA_DIR)
-    load_demo_members(app.uow(), DATA_DIR)
-    app.close()
-    return path
-
-
-@pytest.fixture(scope="session")
 def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("telegram-nlu")  # trained once, by the first bot built
-
-
-@pytest.fixture
-def database_url(channel_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "cps.db"
-    shutil.copy(channel_template, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.bootstrap import App, bootstrap, build_dialogue
-from bot.domain import schema
 from bot.flows.engine import DialogueEngine
-from bot.seed import load_demo_members, load_reference_data
 from bot.settings import load_settings
-from tests.conftest import DATA_DIR
 from tests.flows.harness import Chat
 from tests.support import FixedClock
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "cps.db"
-    app = bootstrap(load_settings(database_url=f"sqlite:///{path}"), clock=FixedClock())
-    schema.upgrade(app.engine)
-    load_reference_data(app.uow(), DATA_DIR)
-    load_demo_members(app.uow(), DATA_DIR)
-    app.close()
-    return path
-
-
-@pytest.fixture
-def database_url(demo_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "cps.db"
-    shutil.copy(demo_template, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture
