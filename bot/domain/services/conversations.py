@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.models import BusinessAccount, Conversation, ProcessedEvent
@@ -54,9 +54,9 @@ def save_conversation(
     with uow:
         if uow.session.get_bind().dialect.name == "postgresql":
             uow.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        if event_id is not None:
-            uow.add(
-                ProcessedEvent(
+        if event_id is not None:  # Core statements: the ORM's flush machinery is not needed
+            uow.session.execute(
+                insert(ProcessedEvent).values(
                     conversation_key=conversation.key, event_id=event_id, at=uow.clock.now()
                 )
             )
@@ -81,7 +81,7 @@ def save_conversation(
         if updated.rowcount == 0:
             if conversation.version != 0:
                 return False
-            uow.add(Conversation(key=conversation.key, **values))
+            uow.session.execute(insert(Conversation).values(key=conversation.key, **values))
         try:
             uow.commit()
         except IntegrityError:  # a racing first save, or the same event handled elsewhere

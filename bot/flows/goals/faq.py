@@ -7,13 +7,13 @@ rapidfuzz); the best entry above the threshold is answered in the member's langu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.flows.base import Flow
 from bot.flows.context import Context
@@ -44,6 +44,9 @@ class Words:
     stop: frozenset[str]
     cues: frozenset[str]  # "where", "non": they tell similar questions apart
     aliases: dict[str, str]
+    # Word-pair verdicts: every turn without a flow asks the FAQ first, and members reuse
+    # the same words, so fuzzy comparisons are done once (bounded, cleared when full).
+    memo: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False, hash=False)
 
     def of(self, text: str) -> tuple[str, ...]:
         folded = squash(text.replace("'", " ").replace("’", " ").replace("/", " "))
@@ -58,7 +61,12 @@ class Words:
             return True
         if a in self.cues or b in self.cues or min(len(a), len(b)) < 4:
             return False
-        return a[:5] == b[:5] or fuzz.ratio(a, b) >= 85
+        verdict = self.memo.get((a, b))
+        if verdict is None:
+            if len(self.memo) >= 200_000:
+                self.memo.clear()
+            verdict = self.memo[(a, b)] = a[:5] == b[:5] or fuzz.ratio(a, b) >= 85
+        return verdict
 
     def overlap(self, said: tuple[str, ...], variant: tuple[str, ...], strict: bool) -> float:
         """Weighted Dice: the share of both sides' words that the other side also has.
@@ -83,6 +91,13 @@ class FaqBook:
         self.entries = entries
         self.words = words
         self.by_id = {(e.id, e.language): e for e in entries}
+        # word -> entries whose questions use it: only entries sharing a word can score
+        self.index: dict[str, set[int]] = {}
+        for number, entry in enumerate(entries):
+            for variant in entry.questions:
+                for word in variant:
+                    self.index.setdefault(word, set()).add(number)
+        self.long_words = [w for w in self.index if len(w) >= 4 and w not in words.cues]
 
     @classmethod
     def load(cls, directory: Path = FAQ_DIR) -> FaqBook:
@@ -99,17 +114,34 @@ class FaqBook:
         ]
         return cls(entries, words)
 
+    def candidates(self, said: tuple[str, ...]) -> set[int]:
+        """Entries with a word that Words.same() could match (others would score 0)."""
+        found: set[int] = set()
+        for word in set(said) - self.words.cues:
+            found |= self.index.get(word, set())
+            if len(word) >= 4:
+                near = process.extract(
+                    word, self.long_words, scorer=fuzz.ratio, score_cutoff=85, limit=None
+                )
+                for match, _, _ in near:
+                    found |= self.index[match]
+                for other in self.long_words:
+                    if other[:5] == word[:5]:
+                        found |= self.index[other]
+        return found
+
     def best(self, text: str, language: str, preempt: bool = False) -> Entry | None:
         said = self.words.of(text)
         if not said:
             return None
+        entries = [self.entries[n] for n in sorted(self.candidates(said))]
         scored = [
             (
                 max(self.words.overlap(said, q, preempt) for q in e.questions),
                 e.language == language,
                 e,
             )
-            for e in self.entries
+            for e in entries
             if e.preempt or not preempt
         ]
         score, _, entry = max(scored, key=lambda s: s[:2], default=(0.0, False, None))
