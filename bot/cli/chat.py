@@ -29,18 +29,18 @@ def chat(
         members = [m.email for m in list_members(bot_app.uow())]
         if as_email is None and interactive and members:
             as_email = _pick(members)
-        if as_email is not None and as_email.strip().lower() not in members:
+        email = as_email.strip().lower() if as_email else None
+        if email is not None and email not in members:
             raise fail(f"no member with e-mail {as_email}")
         parser = build_parser(bot_app.settings)
         engine = build_dialogue(bot_app, parser)
         catalogs = default_catalogs()
-        chat_id = as_email or "guest"
-        console = ConsoleChat(engine, catalogs, chat_id, typer.echo)
-        if as_email:
-            engine.link(console.key, as_email.strip().lower(), lang)
+        console = ConsoleChat(engine, catalogs, email or "guest", typer.echo)
+        if email:
+            engine.link(console.key, email, lang)
 
         def deliver_mail() -> None:
-            for mail in take_pending(bot_app.uow(), as_email.strip().lower() if as_email else None):
+            for mail in take_pending(bot_app.uow(), email):
                 text = catalogs.render(mail.language, f"mail.{mail.kind}", mail_params(mail.data))
                 typer.echo(f"mail> from {mail.sender} to {mail.recipient}: {text}")
 
@@ -49,7 +49,7 @@ def chat(
                 if interactive:
                     await console.send_payload("cmd:start")
                     typer.echo("(type your message; a number picks an option; Ctrl-D to quit)")
-                take_pending(bot_app.uow(), as_email)  # older mail is not this chat's news
+                take_pending(bot_app.uow(), email)  # older mail is not this chat's news
                 while True:
                     line = await asyncio.to_thread(_read, interactive)
                     if line is None:

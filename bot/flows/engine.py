@@ -13,6 +13,7 @@ from collections import OrderedDict, defaultdict
 from typing import Any
 
 from bot.domain.services import conversations
+from bot.domain.services.accounts import account_language
 from bot.domain.services.conversations import ConversationState
 from bot.flows.base import Registry
 from bot.flows.context import Context, Services
@@ -120,9 +121,7 @@ class DialogueEngine:
         return hint if hint in self.languages else self.services.default_language
 
     def _account_language(self, email: str) -> str:
-        from bot.domain.services.member_state import member_state
-
-        language = member_state(self.services.uow(), email)["language"]
+        language = account_language(self.services.uow(), email)
         return language if language in self.languages else "en"
 
     @staticmethod

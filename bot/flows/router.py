@@ -162,8 +162,7 @@ def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
         )
         return
     if active is None:
-        faq = flows.get("faq")
-        if faq is not None and getattr(faq, "answers", lambda _ctx: False)(ctx):
+        if _faq(ctx, flows):
             ctx.state["misses"] = 0
             return
         menu(ctx, "common.not_understood")

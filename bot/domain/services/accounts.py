@@ -79,6 +79,11 @@ def consume_password_link(uow: UnitOfWork, token: str) -> str:
         return account.email
 
 
+def account_language(uow: UnitOfWork, email: str) -> str:
+    with uow:
+        return uow.repo.account(email).language
+
+
 def password_is_set(uow: UnitOfWork, email: str) -> bool:
     with uow:
         return uow.repo.account(email).password_state is PasswordState.SET

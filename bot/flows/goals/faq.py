@@ -7,7 +7,7 @@ rapidfuzz); the best entry above the threshold is answered in the member's langu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,6 @@ class Words:
     stop: frozenset[str]
     cues: frozenset[str]  # "where", "non": they tell similar questions apart
     aliases: dict[str, str]
-    # Word-pair verdicts: every turn without a flow asks the FAQ first, and members reuse
-    # the same words, so fuzzy comparisons are done once (bounded, cleared when full).
-    memo: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False, hash=False)
 
     def of(self, text: str) -> tuple[str, ...]:
         folded = squash(text.replace("'", " ").replace("’", " ").replace("/", " "))
@@ -61,12 +58,7 @@ class Words:
             return True
         if a in self.cues or b in self.cues or min(len(a), len(b)) < 4:
             return False
-        verdict = self.memo.get((a, b))
-        if verdict is None:
-            if len(self.memo) >= 200_000:
-                self.memo.clear()
-            verdict = self.memo[(a, b)] = a[:5] == b[:5] or fuzz.ratio(a, b) >= 85
-        return verdict
+        return a[:5] == b[:5] or fuzz.ratio(a, b) >= 85
 
     def overlap(self, said: tuple[str, ...], variant: tuple[str, ...], strict: bool) -> float:
         """Weighted Dice: the share of both sides' words that the other side also has.
