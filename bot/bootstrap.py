@@ -39,9 +39,26 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("cps_read_only")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def make_chat_engine(url: str) -> Engine | None:
+    """PostgreSQL: a small pool of its own for chat state, in autocommit and without waiting
+    for the WAL flush (a crash may lose a conversation's last instant, never domain data).
+    None elsewhere: SQLite's chat state goes through the domain's engine."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return None
+    return create_engine(
+        url,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": "-c synchronous_commit=off"},
+        pool_size=4,
+        max_overflow=8,
+        pool_recycle=1800,
+    )
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -63,9 +80,12 @@ class App:
     engine: Engine
     uow: Callable[[], UnitOfWork]
     clock: Clock
+    chat_engine: Engine | None = None
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.chat_engine is not None:
+            self.chat_engine.dispose()
 
 
 def build_dialogue(app: App, parser: Any) -> Any:
@@ -95,10 +115,19 @@ def bootstrap(
     numbers: MembershipNumbers | None = None,
 ) -> App:
     engine = make_engine(settings.resolved_database_url)
+    chat_engine = make_chat_engine(settings.resolved_database_url)
     sessions: Callable[[], Session] = sessionmaker(engine, expire_on_commit=False)
     policy = policy_from(settings)
 
     def new_uow() -> UnitOfWork:
-        return UnitOfWork(sessions, policy=policy, clock=clock, numbers=numbers)
+        return UnitOfWork(
+            sessions, policy=policy, clock=clock, numbers=numbers, chat_engine=chat_engine
+        )
 
-    return App(settings=settings, engine=engine, uow=new_uow, clock=clock or SystemClock())
+    return App(
+        settings=settings,
+        engine=engine,
+        uow=new_uow,
+        clock=clock or SystemClock(),
+        chat_engine=chat_engine,
+    )

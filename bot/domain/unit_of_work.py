@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from bot.domain.models import OutboxEmail
@@ -22,8 +24,10 @@ class UnitOfWork:
         policy: Policy | None = None,
         clock: Clock | None = None,
         numbers: MembershipNumbers | None = None,
+        chat_engine: Engine | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._chat_engine = chat_engine
         self.policy = policy or Policy()
         self.clock = clock or SystemClock()
         self.numbers = numbers or RandomMembershipNumbers(self.clock)
@@ -50,6 +54,30 @@ class UnitOfWork:
         """For the domain's own services only; flows call services and never see this."""
         assert self._session is not None, "unit of work used outside its `with` block"
         return self._session
+
+    @contextmanager
+    def chat_connection(self, *, write: bool) -> Iterator[Connection]:
+        """A bare Core connection for chat state, read and written on every turn (the ORM
+        would cost more than the queries themselves).
+
+        With a `chat_engine` (bootstrap gives PostgreSQL one: autocommit, no WAL-flush wait)
+        each statement is its own transaction, so a one-statement load or save is one round
+        trip. Otherwise a transaction on the domain's engine, committed when the block ends;
+        `write=False` makes it a plain (deferred) read on SQLite instead of queueing for the
+        write lock.
+        """
+        if self._chat_engine is not None:
+            with self._chat_engine.connect() as connection:
+                yield connection
+            return
+        bind = getattr(self._session_factory, "kw", {}).get("bind")
+        if not isinstance(bind, Engine):  # a factory without an engine: through a session
+            with self._session_factory() as session, session.begin():
+                yield session.connection()
+            return
+        options = {} if write else {"cps_read_only": True}
+        with bind.connect().execution_options(**options) as connection, connection.begin():
+            yield connection
 
     def commit(self) -> None:
         assert self._session is not None
