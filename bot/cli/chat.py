@@ -58,6 +58,7 @@ def chat(
                         await console.send(line)
                         deliver_mail()
             finally:
+                engine.close()
                 await parser.aclose()
 
         asyncio.run(run())

@@ -3,6 +3,11 @@
 A turn: take the event id once -> load the conversation -> understand (buttons first,
 then NLU) -> global commands, digressions, or the active flow's step -> save the
 conversation with a version check (redo the turn if another process saved first).
+
+The database and CPU work of a turn runs on one worker thread of the engine, so the
+channel's event loop keeps sending and receiving while it runs (one thread: turns never
+queue on each other's database locks). An NLU parser that must be awaited (a Rasa server)
+is awaited on the loop between the two halves of the turn.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, defaultdict
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from bot.domain.services import conversations
 from bot.domain.services.accounts import account_language
@@ -21,9 +28,18 @@ from bot.flows.messages import Reply, Turn
 from bot.flows.router import route
 from bot.flows.safety import looks_like_password
 from bot.nlu.engines import Parser
+from bot.nlu.result import ParseResult
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LENGTH = 40
+T = TypeVar("T")
+CONFLICT = object()  # another process saved the conversation first: redo the turn
+DUPLICATE = object()  # this event id was handled before
+
+
+def _free_text(turn: Turn) -> bool:
+    """Text for the NLU: typed, not a button, and never something that looks like a password."""
+    return turn.payload is None and bool(turn.text) and not looks_like_password(turn.text or "")
 
 
 class DialogueEngine:
@@ -42,24 +58,63 @@ class DialogueEngine:
         # The language each chat's last replies were written in, so a channel renders them
         # without reading the conversation back (bounded: oldest chats are dropped).
         self._languages: OrderedDict[str, str] = OrderedDict()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dialogue")
+        # A parser that answers without awaiting (the embedded engine) runs on the worker too.
+        self._parse_now: Callable[[str, str | None], ParseResult] | None = getattr(
+            parser, "parse_now", None
+        )
 
     async def handle(self, turn: Turn) -> list[Reply]:
         """Replies for one turn; [] when this event id was already handled."""
         async with self._locks[turn.key]:
             for _attempt in range(3):
-                conversation = conversations.load_conversation(
-                    self.services.uow(), turn.key, turn.event_id
-                )
-                if conversation is None:
-                    log.info("event %s of %s already handled", turn.event_id, turn.key)
+                if self._parse_now is not None or not _free_text(turn):
+                    outcome = await self._in_worker(self._whole_turn, turn)
+                else:  # the parser is awaited on the loop, between the two halves
+                    conversation = await self._in_worker(self._load, turn)
+                    if conversation is None:
+                        return []
+                    nlu = await self.parser.parse(turn.text or "", conversation.language)
+                    outcome = await self._in_worker(self._route_and_save, conversation, turn, nlu)
+                if outcome is DUPLICATE:
                     return []
-                replies = await self._turn(conversation, turn)
-                if conversations.save_conversation(
-                    self.services.uow(), conversation, turn.event_id
-                ):
-                    self._remember_language(turn.key, conversation.language)
-                    return replies
+                if outcome is CONFLICT:
+                    continue
+                replies, language = outcome
+                self._remember_language(turn.key, language)
+                return replies
             raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
+
+    def close(self) -> None:
+        """Stops the worker thread (after the turn it may be running)."""
+        self._worker.shutdown(wait=True)
+
+    async def _in_worker(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, work, *args)
+
+    # -- on the worker thread ------------------------------------------------------------
+    def _load(self, turn: Turn) -> ConversationState | None:
+        conversation = conversations.load_conversation(self.services.uow(), turn.key, turn.event_id)
+        if conversation is None:
+            log.info("event %s of %s already handled", turn.event_id, turn.key)
+        return conversation
+
+    def _whole_turn(self, turn: Turn) -> Any:
+        conversation = self._load(turn)
+        if conversation is None:
+            return DUPLICATE
+        nlu = None
+        if self._parse_now is not None and _free_text(turn):
+            nlu = self._parse_now(turn.text or "", conversation.language)
+        return self._route_and_save(conversation, turn, nlu)
+
+    def _route_and_save(
+        self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
+    ) -> Any:
+        replies = self._turn(conversation, turn, nlu)
+        if not conversations.save_conversation(self.services.uow(), conversation, turn.event_id):
+            return CONFLICT
+        return replies, conversation.language
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""
@@ -90,17 +145,16 @@ class DialogueEngine:
         while len(self._languages) > 10_000:
             self._languages.popitem(last=False)
 
-    async def _turn(self, conversation: ConversationState, turn: Turn) -> list[Reply]:
+    def _turn(
+        self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
+    ) -> list[Reply]:
         language = self._language(conversation, turn)
         if turn.text and looks_like_password(turn.text):
             self._remember(conversation.state, "member", "[hidden: looked like a password]")
             conversation.language = language
             return [Reply("common.password_warning", delete_user_message=True)]
-        nlu = None
-        if turn.payload is None and turn.text:
-            nlu = await self.parser.parse(turn.text, conversation.language)
-            if conversation.language is None and nlu.language in self.languages:
-                language = nlu.language
+        if nlu is not None and conversation.language is None and nlu.language in self.languages:
+            language = nlu.language
         ctx = Context(self.services, conversation.state, conversation.email, language, turn, nlu)
         self._remember(conversation.state, "member", turn.text or f"[{turn.payload}]")
         route(ctx, self.flows)
