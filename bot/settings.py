@@ -67,6 +67,32 @@ class Settings(BaseSettings):
     telegram_poll_timeout_seconds: int = Field(default=30, ge=0, le=50)
     telegram_typing_after_seconds: float = Field(default=0, ge=0, le=60)  # 0: on every turn
 
+    # Slack (staff). "off", "http" (signed requests on the ASGI app's /slack/events) or
+    # "socket" (Socket Mode, needs CPS_SLACK_APP_TOKEN). Tokens and the signing secret come
+    # from the environment only.
+    slack_mode: Literal["off", "http", "socket"] = "off"
+    slack_base_url: str = ""  # empty: Slack's Web API; else e.g. a local fake, ".../api/"
+    slack_staff_channel: str = ""  # channel id where escalation cards are posted
+    slack_staff_users: list[str] = Field(default_factory=list)  # user ids allowed to act
+    slack_staff_groups: list[str] = Field(default_factory=list)  # user group ids allowed too
+    slack_listen_host: str = "127.0.0.1"  # the ASGI app in http mode (when not webhook)
+    slack_listen_port: int = Field(default=3000, ge=1, le=65535)
+
+    # Live handoff: an escalation unclaimed after this long gets a reminder in the staff
+    # channel and a message to the member (once).
+    handoff_claim_sla_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    # Priority support's helpdesk: escalations POSTed as JSON (empty: not used). The bearer
+    # token is CPS_HELPDESK_TOKEN; status updates come back signed with
+    # CPS_HELPDESK_WEBHOOK_SECRET on POST /helpdesk/events.
+    helpdesk_url: str = ""
+    helpdesk_timeout_seconds: float = Field(default=5, gt=0, le=60)
+
+    # Deliveries to Slack, the helpdesk and members (kept in the database until they land):
+    # retried with exponential backoff from `delivery_backoff_seconds` up to the maximum.
+    delivery_poll_seconds: float = Field(default=2, gt=0, le=60)
+    delivery_backoff_seconds: float = Field(default=1, gt=0, le=600)
+    delivery_backoff_max_seconds: float = Field(default=300, gt=0, le=86400)
+
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
