@@ -16,8 +16,14 @@ class DomainError(Exception):
         return f"{self.code}({fields})"
 
 
+class NotFound(DomainError):
+    """A look-up by key found nothing; the subclasses say what was looked for."""
+
+    code = "not_found"
+
+
 @dataclass(eq=False)
-class AccountNotFound(DomainError):
+class AccountNotFound(NotFound):
     email: str
     code = "account_not_found"
 
@@ -29,7 +35,7 @@ class UnknownProduct(DomainError):
 
 
 @dataclass(eq=False)
-class RegistrationNotFound(DomainError):
+class RegistrationNotFound(NotFound):
     registration_id: int
     code = "registration_not_found"
 
@@ -130,6 +136,48 @@ class PasswordLinkInvalid(DomainError):
 
 
 @dataclass(eq=False)
-class LegacyAccountNotFound(DomainError):
+class LegacyAccountNotFound(NotFound):
     legacy_email: str
     code = "legacy_account_not_found"
+
+
+@dataclass(eq=False)
+class LegacyAccountTaken(DomainError):
+    """The old account is linked to, or was migrated to, another member: staff must check."""
+
+    legacy_email: str
+    code = "legacy_account_taken"
+
+
+@dataclass(eq=False)
+class EscalationNotFound(NotFound):
+    escalation_id: int
+    code = "escalation_not_found"
+
+
+@dataclass(eq=False)
+class DeliveryNotFound(NotFound):
+    delivery_id: int
+    code = "delivery_not_found"
+
+
+@dataclass(eq=False)
+class AlreadyClaimed(DomainError):
+    """Another staff member has the escalation; their name tells the second one whom to ask."""
+
+    by_name: str
+    code = "already_claimed"
+
+
+@dataclass(eq=False)
+class AlreadyResolved(DomainError):
+    escalation_id: int
+    code = "already_resolved"
+
+
+@dataclass(eq=False)
+class NotResolved(DomainError):
+    """A rating is asked for once the escalation is resolved, not before."""
+
+    escalation_id: int
+    code = "not_resolved"

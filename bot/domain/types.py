@@ -59,3 +59,24 @@ class EscalationStatus(enum.StrEnum):
     OPEN = "open"
     CLAIMED = "claimed"
     RESOLVED = "resolved"
+
+
+class DeliveryTarget(enum.StrEnum):
+    """Where a queued delivery goes; each worker takes only the targets it can reach."""
+
+    SLACK_CARD = "slack_card"
+    SLACK_CARD_UPDATE = "slack_card_update"
+    SLACK_THREAD = "slack_thread"
+    SLACK_REMINDER = "slack_reminder"
+    HELPDESK = "helpdesk"
+    MEMBER = "member"
+
+
+class MemberNotice(enum.StrEnum):
+    """The kinds of message a "member" delivery carries; the channel words them."""
+
+    CLAIMED = "claimed"
+    STAFF_MESSAGE = "staff_message"
+    STILL_WAITING = "still_waiting"
+    RESOLVED = "resolved"
+    STAFF_UNREACHABLE = "staff_unreachable"

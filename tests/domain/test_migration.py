@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from bot.domain import errors
-from bot.domain.models import AuditEntry
 from bot.domain.services import migration, products
 from bot.domain.services.member_state import member_state
 from bot.domain.services.products import Details
@@ -84,22 +82,6 @@ def test_an_old_email_that_matches_no_old_account_is_explained(uow):
         migration.migrate_products(uow, email)
     assert refused.value.reason == "old_account_not_found"
     assert member_state(uow, email)["legacy"]["linked"] is False
-
-
-def test_staff_link_the_old_account_then_migration_works_and_is_audited(uow):
-    _old_account(uow)
-    email = new_member(uow)
-    migration.link_legacy_account(uow, "staff:ada", email, OLD)
-    assert len(migration.migrate_products(uow, email).migrated) == 2
-    with uow:
-        [entry] = uow.session.scalars(select(AuditEntry)).all()
-    assert (entry.actor, entry.action, entry.target) == ("staff:ada", "link_old_account", email)
-
-
-def test_staff_cannot_link_an_old_account_that_does_not_exist(uow):
-    email = new_member(uow)
-    with pytest.raises(errors.LegacyAccountNotFound):
-        migration.link_legacy_account(uow, "staff:ada", email, "nobody@oldmail.example")
 
 
 def test_an_item_re_registered_by_hand_is_not_migrated_twice(uow):

@@ -4,6 +4,7 @@ from bot.domain.models.accounts import BusinessAccount, LegacyAccount, LegacyReg
 from bot.domain.models.base import Base
 from bot.domain.models.catalogue import Dealer, Level, Product
 from bot.domain.models.conversations import Conversation, ProcessedEvent
+from bot.domain.models.deliveries import Delivery
 from bot.domain.models.link_codes import LinkCode
 from bot.domain.models.membership import Invitation, Invoice, Membership
 from bot.domain.models.registrations import Registration
@@ -15,6 +16,7 @@ __all__ = [
     "BusinessAccount",
     "Conversation",
     "Dealer",
+    "Delivery",
     "Escalation",
     "Invitation",
     "Invoice",

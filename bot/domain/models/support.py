@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.models.base import Base, StrEnumType, UTCDateTime, utcnow
 from bot.domain.types import EscalationStatus, PasswordLinkPurpose
+
+if TYPE_CHECKING:
+    from bot.domain.models.accounts import BusinessAccount
 
 
 class PasswordLinkToken(Base):
@@ -43,18 +56,43 @@ class OutboxEmail(Base):
 
 
 class Escalation(Base):
+    """A member handed to a person: the card in Slack, the live relay, the helpdesk ticket."""
+
     __tablename__ = "escalations"
+    __table_args__ = (
+        # One card is one escalation: a button press on it finds exactly one row.
+        UniqueConstraint("card_channel", "card_ts"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("business_accounts.id"), index=True)
+    # The chat the member asked from ("telegram:42"): where staff replies are relayed.
+    conversation_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    language: Mapped[str | None] = mapped_column(String(2))
     reason: Mapped[str] = mapped_column(String(40))
     status: Mapped[EscalationStatus] = mapped_column(
-        StrEnumType(EscalationStatus), default=EscalationStatus.OPEN
+        StrEnumType(EscalationStatus), default=EscalationStatus.OPEN, index=True
     )
+    # The member's state when the escalation was opened (None on rows older than handoff).
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # Slack user id
+    claimed_by_name: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_declined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    card_channel: Mapped[str | None] = mapped_column(String(40))
+    card_ts: Mapped[str | None] = mapped_column(String(40))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    helpdesk_ticket: Mapped[str | None] = mapped_column(String(80))
+    helpdesk_status: Mapped[str | None] = mapped_column(String(40))
+
+    account: Mapped[BusinessAccount | None] = relationship()
 
 
 class AuditEntry(Base):

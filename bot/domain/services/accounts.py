@@ -41,7 +41,7 @@ def create_business_account(
         )
         uow.add(account)
         uow.flush()
-        _issue_link(uow, account, PasswordLinkPurpose.SET, mail_kind="welcome")
+        issue_password_link(uow, account, PasswordLinkPurpose.SET, mail_kind="welcome")
         uow.commit()
         return account.id
 
@@ -54,7 +54,7 @@ def send_password_link(
         account = uow.repo.account(email, for_update=True)
         if purpose is PasswordLinkPurpose.SET and account.password_state is PasswordState.SET:
             raise errors.PasswordAlreadySet(account.email)
-        sent = _issue_link(uow, account, purpose, mail_kind=f"password_{purpose.value}")
+        sent = issue_password_link(uow, account, purpose, mail_kind=f"password_{purpose.value}")
         uow.commit()
         return sent
 
@@ -99,9 +99,10 @@ def record_password_set(uow: UnitOfWork, email: str) -> None:
         uow.commit()
 
 
-def _issue_link(
+def issue_password_link(
     uow: UnitOfWork, account: BusinessAccount, purpose: PasswordLinkPurpose, mail_kind: str
 ) -> PasswordLinkSent:
+    """R1 inside the caller's unit of work: a new single-use link mailed, older ones revoked."""
     now = uow.clock.now()
     for older in uow.repo.live_password_tokens(account):
         older.revoked_at = now  # only the newest link works

@@ -24,25 +24,50 @@ class MemberRow:
 
 def member_state(uow: UnitOfWork, email: str) -> dict[str, Any]:
     with uow:
-        account = uow.repo.account(email)
-        registrations = uow.repo.registrations(account)
-        points = account_points(uow, account)
-        levels = rules.level_options(uow.repo.levels(), points, only_available=True)
-        return {
+        return state_of(uow, uow.repo.account(email))
+
+
+def state_of(uow: UnitOfWork, account: BusinessAccount) -> dict[str, Any]:
+    """The `member show --json` document, inside the caller's open unit of work."""
+    registrations = uow.repo.registrations(account)
+    points = account_points(uow, account)
+    levels = rules.level_options(uow.repo.levels(), points, only_available=True)
+    return {
+        "email": account.email,
+        "language": account.language,
+        "password_set": account.password_state is PasswordState.SET,
+        "points": points,
+        "invitation": {"status": invitation_status(uow, account).value},
+        "products": [_product(r) for r in registrations],
+        "legacy": _legacy(uow, account),
+        "available_levels": [option.code for option in levels],
+        "membership": _membership(uow, account),
+        "escalations": [
+            {"id": e.id, "status": e.status.value, "reason": e.reason}
+            for e in uow.repo.escalations(account)
+        ],
+    }
+
+
+def snapshot(uow: UnitOfWork, account: BusinessAccount) -> dict[str, Any]:
+    """What staff need to see at a glance, taken inside the caller's open unit of work.
+
+    Escalations keep it as it was when the member asked, so the card and the helpdesk
+    ticket show the situation the member was in, not what it became later.
+    """
+    return {
+        "account": {
             "email": account.email,
             "language": account.language,
+            "country": account.country,
             "password_set": account.password_state is PasswordState.SET,
-            "points": points,
-            "invitation": {"status": invitation_status(uow, account).value},
-            "products": [_product(r) for r in registrations],
-            "legacy": _legacy(uow, account),
-            "available_levels": [option.code for option in levels],
-            "membership": _membership(uow, account),
-            "escalations": [
-                {"id": e.id, "status": e.status.value, "reason": e.reason}
-                for e in uow.repo.escalations(account)
-            ],
-        }
+        },
+        "products": [_product(r) for r in uow.repo.registrations(account)],
+        "points": account_points(uow, account),
+        "invitation": invitation_status(uow, account).value,
+        "membership": _membership(uow, account),
+        "legacy": _legacy(uow, account),
+    }
 
 
 def list_members(uow: UnitOfWork) -> list[MemberRow]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from bot.domain import errors, rules
 from bot.domain.models import BusinessAccount, LegacyAccount, LegacyRegistration, Registration
 from bot.domain.repository import normalise_email
-from bot.domain.services.audit import record_staff_action
 from bot.domain.services.points import (
     ProductLine,
     account_points,
@@ -54,47 +53,35 @@ def migrate_products(uow: UnitOfWork, email: str) -> MigrationOutcome:
     """R3: copy the old registrations, details and all; incomplete ones earn no tick (R5)."""
     with uow:
         account = uow.repo.account(email, for_update=True)
-        legacy = _migratable(uow, account)
-        migrated, skipped = [], []
-        for old in legacy.registrations:
-            if old.serial_number and uow.repo.serial_registered(old.product, old.serial_number):
-                skipped.append(_legacy_line(old))
-                continue
-            registration = _copy(old, account)
-            settle_points(registration)
-            uow.add(registration)
-            old.migrated = True
-            migrated.append(registration)
-        legacy.migrated_to_id = account.id
-        legacy.migrated_at = uow.clock.now()
-        issued = refresh_invitation(uow, account)
-        outcome = MigrationOutcome(
-            migrated=tuple(product_line(r) for r in migrated),
-            skipped=tuple(skipped),
-            total_points=account_points(uow, account),
-            invitation_issued=issued,
-        )
+        outcome = migrate_into(uow, account, _migratable(uow, account))
         uow.commit()
         return outcome
 
 
-def link_legacy_account(uow: UnitOfWork, actor: str, email: str, legacy_email: str) -> None:
-    """Staff override of R4, after they verified the member owns the old account."""
-    with uow:
-        account = uow.repo.account(email, for_update=True)
-        legacy = uow.repo.legacy_account(legacy_email)
-        if legacy is None:
-            raise errors.LegacyAccountNotFound(legacy_email)
-        previous = account.legacy_email
-        account.legacy_email = legacy.email
-        record_staff_action(
-            uow,
-            actor,
-            "link_old_account",
-            account.email,
-            {"legacy_email": legacy.email, "previous": previous},
-        )
-        uow.commit()
+def migrate_into(
+    uow: UnitOfWork, account: BusinessAccount, legacy: LegacyAccount
+) -> MigrationOutcome:
+    """R3 inside the caller's unit of work (the member's own request, or staff's override):
+    an item already registered by hand is not copied twice."""
+    migrated, skipped = [], []
+    for old in legacy.registrations:
+        if old.serial_number and uow.repo.serial_registered(old.product, old.serial_number):
+            skipped.append(_legacy_line(old))
+            continue
+        registration = _copy(old, account)
+        settle_points(registration)
+        uow.add(registration)
+        old.migrated = True
+        migrated.append(registration)
+    legacy.migrated_to_id = account.id
+    legacy.migrated_at = uow.clock.now()
+    issued = refresh_invitation(uow, account)
+    return MigrationOutcome(
+        migrated=tuple(product_line(r) for r in migrated),
+        skipped=tuple(skipped),
+        total_points=account_points(uow, account),
+        invitation_issued=issued,
+    )
 
 
 def import_legacy_account(

@@ -1,0 +1,196 @@
+"""The deliveries outbox: Slack, helpdesk and member messages, retried until they land.
+
+A delivery is queued in the same transaction as the change it reports, so an outage of
+Slack or the helpdesk loses nothing: the worker takes what is due, sends it, and reports
+`delivered` or `failed` (which schedules the next attempt with exponential backoff).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, select
+
+from bot.domain import errors
+from bot.domain.models import Delivery as DeliveryRow
+from bot.domain.models import Escalation
+from bot.domain.types import DeliveryTarget, MemberNotice
+from bot.domain.unit_of_work import UnitOfWork
+
+# Replies, updates and reminders go to the card's thread: they wait until the card is posted.
+NEEDS_CARD = (
+    DeliveryTarget.SLACK_CARD_UPDATE,
+    DeliveryTarget.SLACK_THREAD,
+    DeliveryTarget.SLACK_REMINDER,
+)
+LEASE = timedelta(seconds=60)  # a taken delivery is not handed to another worker for this long
+ERROR_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    target: str
+    escalation_id: int | None
+    conversation_key: str | None
+    payload: dict[str, Any]
+    attempts: int
+    idempotency_key: str
+
+
+def enqueue(
+    uow: UnitOfWork,
+    target: DeliveryTarget,
+    key: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    escalation_id: int | None = None,
+    conversation_key: str | None = None,
+) -> None:
+    """Queue inside the caller's open unit of work; due at once."""
+    now = uow.clock.now()
+    uow.add(
+        DeliveryRow(
+            target=target,
+            escalation_id=escalation_id,
+            conversation_key=conversation_key,
+            payload=payload or {},
+            idempotency_key=key,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+def take_due(
+    uow: UnitOfWork,
+    targets: Iterable[str],
+    *,
+    limit: int = 50,
+    key_prefix: str | None = None,
+    lease: timedelta = LEASE,
+) -> list[Delivery]:
+    """Undelivered and due, oldest first; each is leased so two workers never send it twice.
+
+    A worker that dies mid-send lets the lease run out and the delivery is taken again.
+    `key_prefix` ("telegram:") keeps a channel's worker to its own members' chats.
+    """
+    wanted = [DeliveryTarget(t) for t in targets]
+    with uow:
+        now = uow.clock.now()
+        card_posted = exists().where(
+            Escalation.id == DeliveryRow.escalation_id, Escalation.card_ts.is_not(None)
+        )
+        query = select(DeliveryRow).where(
+            DeliveryRow.target.in_(wanted),
+            DeliveryRow.delivered_at.is_(None),
+            DeliveryRow.next_attempt_at <= now,
+            DeliveryRow.target.not_in(NEEDS_CARD) | card_posted,
+        )
+        if key_prefix is not None:
+            query = query.where(
+                DeliveryRow.conversation_key.startswith(key_prefix, autoescape=True)
+            )
+        query = query.order_by(DeliveryRow.id).limit(limit).with_for_update(skip_locked=True)
+        rows = uow.session.scalars(query).all()
+        taken = [_delivery(row) for row in rows]
+        for row in rows:
+            row.next_attempt_at = now + lease
+        uow.commit()
+        return taken
+
+
+def delivered(uow: UnitOfWork, delivery_id: int, result: dict[str, Any] | None = None) -> None:
+    """Done; a posted card is recorded on its escalation, so buttons and replies find it."""
+    with uow:
+        row = _locked(uow, delivery_id)
+        if row.delivered_at is not None:
+            return
+        row.delivered_at = uow.clock.now()
+        row.result = result
+        escalation = uow.session.get(Escalation, row.escalation_id) if row.escalation_id else None
+        if escalation is not None and result:
+            if row.target is DeliveryTarget.SLACK_CARD and result.get("ts"):
+                escalation.card_channel = str(result["channel"])
+                escalation.card_ts = str(result["ts"])
+            if row.target is DeliveryTarget.HELPDESK and result.get("ticket"):
+                escalation.helpdesk_ticket = str(result["ticket"])[:80]
+        uow.commit()
+
+
+def failed(
+    uow: UnitOfWork,
+    delivery_id: int,
+    error: str,
+    *,
+    retry_after: float | None = None,
+    backoff: float = 1.0,
+    backoff_max: float = 300.0,
+) -> datetime:
+    """Schedule the next attempt: exponential backoff, never sooner than a `Retry-After`.
+
+    The first failure to post a card also queues an honest word to the member: the
+    request is kept and staff will see it as soon as they can be reached.
+    """
+    with uow:
+        row = _locked(uow, delivery_id)
+        delay = max(retry_after or 0.0, min(backoff * 2 ** min(row.attempts, 32), backoff_max))
+        now = uow.clock.now()
+        row.attempts += 1
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        row.last_error = error[:ERROR_LENGTH]
+        if row.target is DeliveryTarget.SLACK_CARD and row.escalation_id is not None:
+            _tell_member_staff_unreachable(uow, row.escalation_id)
+        uow.commit()
+        return row.next_attempt_at
+
+
+def pending(uow: UnitOfWork, target: str | None = None) -> int:
+    """How many deliveries have not landed yet (for health checks and tests)."""
+    with uow:
+        query = select(func.count()).select_from(DeliveryRow)
+        query = query.where(DeliveryRow.delivered_at.is_(None))
+        if target is not None:
+            query = query.where(DeliveryRow.target == DeliveryTarget(target))
+        return int(uow.session.scalar(query) or 0)
+
+
+def _tell_member_staff_unreachable(uow: UnitOfWork, escalation_id: int) -> None:
+    escalation = uow.session.get(Escalation, escalation_id)
+    if escalation is None or escalation.conversation_key is None:
+        return
+    key = f"escalation-{escalation_id}-member-{MemberNotice.STAFF_UNREACHABLE.value}"
+    queued = select(DeliveryRow.id).where(DeliveryRow.idempotency_key == key)
+    if uow.session.scalar(queued) is None:
+        enqueue(
+            uow,
+            DeliveryTarget.MEMBER,
+            key,
+            {"kind": MemberNotice.STAFF_UNREACHABLE.value, "params": {}},
+            escalation_id=escalation_id,
+            conversation_key=escalation.conversation_key,
+        )
+
+
+def _locked(uow: UnitOfWork, delivery_id: int) -> DeliveryRow:
+    query = select(DeliveryRow).where(DeliveryRow.id == delivery_id).with_for_update()
+    row = uow.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise errors.DeliveryNotFound(delivery_id)
+    return row
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        target=row.target.value,
+        escalation_id=row.escalation_id,
+        conversation_key=row.conversation_key,
+        payload=dict(row.payload),
+        attempts=row.attempts,
+        idempotency_key=row.idempotency_key,
+    )

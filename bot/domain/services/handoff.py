@@ -1,0 +1,275 @@
+"""Live human handoff (R14): an escalation is opened, claimed by staff, relayed, resolved, rated.
+
+Every change queues what it must tell Slack, the helpdesk and the member as deliveries in
+the same transaction (see `deliveries`), so nothing is lost while a party is unreachable.
+Claiming and resolving lock the escalation's row: of two staff pressing Claim at once,
+exactly one wins and the other is told who has it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.domain import errors
+from bot.domain.models import BusinessAccount, Escalation
+from bot.domain.services.deliveries import (
+    Delivery,
+    delivered,
+    enqueue,
+    failed,
+    pending,
+    take_due,
+)
+from bot.domain.services.escalation_views import (
+    EscalationView,
+    audit,
+    first_name,
+    helpdesk_document,
+    locked,
+    notify_member,
+    refresh_card,
+    to_view,
+)
+from bot.domain.services.handoff_relay import (
+    TEXT_LENGTH,
+    card_posted,
+    helpdesk_update,
+    relay_to_member,
+    relay_to_staff,
+)
+from bot.domain.services.member_state import snapshot
+from bot.domain.types import DeliveryTarget, EscalationStatus, MemberNotice
+from bot.domain.unit_of_work import UnitOfWork
+
+__all__ = [
+    "REASONS",
+    "Delivery",
+    "EscalationView",
+    "card_posted",
+    "claim",
+    "decline_rating",
+    "delivered",
+    "failed",
+    "find_by_card",
+    "for_conversation",
+    "get",
+    "helpdesk_document",
+    "helpdesk_update",
+    "mark_reminded",
+    "open_escalation",
+    "overdue_unclaimed",
+    "pending",
+    "queue",
+    "rate",
+    "relay_to_member",
+    "relay_to_staff",
+    "resolve",
+    "take_due",
+]
+
+TRANSCRIPT_KEPT = 400  # lines; asking again appends the chat's recent lines once more
+REASONS = frozenset({"member_request", "no_migration", "misunderstood", "other"})
+OPEN, CLAIMED, RESOLVED = EscalationStatus.OPEN, EscalationStatus.CLAIMED, EscalationStatus.RESOLVED
+
+
+def open_escalation(
+    uow: UnitOfWork,
+    email: str | None,
+    reason: str,
+    transcript: list[dict[str, Any]],
+    *,
+    conversation_key: str | None = None,
+    language: str | None = None,
+) -> int:
+    """One live escalation per member (or per chat when not linked): asking again adds to it.
+
+    A new one snapshots the member's context and queues the Slack card and the helpdesk
+    ticket in the same transaction.
+    """
+    if reason not in REASONS:
+        raise ValueError(f"unknown escalation reason {reason!r}")
+    with uow:
+        account = uow.repo.account(email, for_update=True) if email else None
+        existing = _live_one(uow, account, conversation_key)
+        if existing is not None:
+            existing.transcript = [*existing.transcript, *transcript][-TRANSCRIPT_KEPT:]
+            existing.conversation_key = existing.conversation_key or conversation_key
+            existing.language = existing.language or language
+            said = [line["text"] for line in transcript if line.get("who") == "member"]
+            if said:  # staff see in the card's thread that the member asked again
+                enqueue(
+                    uow,
+                    DeliveryTarget.SLACK_THREAD,
+                    f"escalation-{existing.id}-slack_thread-again-{len(existing.transcript)}",
+                    {"text": f"(asked again) {said[-1][:TEXT_LENGTH]}", "author": "member"},
+                    escalation_id=existing.id,
+                )
+            uow.commit()
+            return existing.id
+        escalation = Escalation(
+            account_id=account.id if account else None,
+            account=account,
+            conversation_key=conversation_key,
+            language=language or (account.language if account else None),
+            reason=reason,
+            status=OPEN,
+            context=snapshot(uow, account) if account else {},
+            transcript=list(transcript),
+            created_at=uow.clock.now(),
+        )
+        uow.add(escalation)
+        uow.flush()
+        prefix = f"escalation-{escalation.id}"
+        enqueue(uow, DeliveryTarget.SLACK_CARD, f"{prefix}-slack_card", escalation_id=escalation.id)
+        document = helpdesk_document(to_view(escalation))
+        enqueue(
+            uow,
+            DeliveryTarget.HELPDESK,
+            f"{prefix}-helpdesk",
+            document,
+            escalation_id=escalation.id,
+        )
+        uow.commit()
+        return escalation.id
+
+
+def get(uow: UnitOfWork, escalation_id: int) -> EscalationView:
+    with uow:
+        found = uow.session.get(Escalation, escalation_id)
+        if found is None:
+            raise errors.EscalationNotFound(escalation_id)
+        return to_view(found)
+
+
+def find_by_card(uow: UnitOfWork, channel: str, ts: str) -> EscalationView | None:
+    """The escalation whose Slack card (or its thread) an event came from."""
+    with uow:
+        query = select(Escalation).where(Escalation.card_channel == channel)
+        found = uow.session.scalars(query.where(Escalation.card_ts == ts)).one_or_none()
+        return to_view(found) if found else None
+
+
+def for_conversation(uow: UnitOfWork, conversation_key: str) -> EscalationView | None:
+    """The chat's newest escalation while it matters to the chat: live, or awaiting a rating."""
+    with uow:
+        query = select(Escalation).where(Escalation.conversation_key == conversation_key)
+        newest = uow.session.scalars(query.order_by(Escalation.id.desc()).limit(1)).first()
+        if newest is None:
+            return None
+        awaiting_rating = (
+            newest.resolved_at is not None and newest.rating is None and not newest.rating_declined
+        )
+        return to_view(newest) if newest.status is not RESOLVED or awaiting_rating else None
+
+
+def queue(uow: UnitOfWork) -> list[EscalationView]:
+    """Open and claimed escalations, oldest first: what staff still have to do."""
+    with uow:
+        query = select(Escalation).where(Escalation.status.in_([OPEN, CLAIMED]))
+        query = query.options(selectinload(Escalation.account))
+        rows = uow.session.scalars(query.order_by(Escalation.created_at, Escalation.id)).all()
+        return [to_view(row) for row in rows]
+
+
+def claim(uow: UnitOfWork, escalation_id: int, staff_id: str, staff_name: str) -> EscalationView:
+    """The member is live with this staff member from now on; a second claimer is refused."""
+    with uow:
+        escalation = locked(uow, escalation_id)
+        if escalation.status is RESOLVED:
+            raise errors.AlreadyResolved(escalation_id)
+        if escalation.status is CLAIMED:
+            if escalation.claimed_by == staff_id:
+                return to_view(escalation)
+            raise errors.AlreadyClaimed(escalation.claimed_by_name or escalation.claimed_by or "")
+        escalation.status = CLAIMED
+        escalation.claimed_by, escalation.claimed_by_name = staff_id, staff_name
+        escalation.claimed_at = uow.clock.now()
+        audit(uow, staff_id, "claim", escalation)
+        refresh_card(uow, escalation_id, "claimed")
+        notify_member(uow, escalation, MemberNotice.CLAIMED, "claimed", name=first_name(staff_name))
+        uow.commit()
+        return to_view(escalation)
+
+
+def resolve(uow: UnitOfWork, escalation_id: int, staff_id: str, staff_name: str) -> EscalationView:
+    """Hand the member back to the bot, which asks for a rating."""
+    with uow:
+        escalation = locked(uow, escalation_id)
+        if escalation.status is RESOLVED:
+            raise errors.AlreadyResolved(escalation_id)
+        escalation.status = RESOLVED
+        escalation.resolved_at, escalation.resolved_by = uow.clock.now(), staff_id
+        audit(uow, staff_id, "resolve", escalation, name=staff_name)
+        refresh_card(uow, escalation_id, "resolved")
+        notify_member(uow, escalation, MemberNotice.RESOLVED, "resolved")
+        uow.commit()
+        return to_view(escalation)
+
+
+def rate(uow: UnitOfWork, escalation_id: int, rating: int) -> None:
+    """Store the member's 1-5 rating of a resolved escalation; the first answer stands."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValueError(f"a rating is 1 to 5, not {rating!r}")
+    with uow:
+        escalation = _resolved(uow, escalation_id)
+        if escalation.rating is None and not escalation.rating_declined:
+            escalation.rating, escalation.rated_at = rating, uow.clock.now()
+            uow.commit()
+
+
+def decline_rating(uow: UnitOfWork, escalation_id: int) -> None:
+    """The member did not want to rate: stop asking."""
+    with uow:
+        escalation = _resolved(uow, escalation_id)
+        if escalation.rating is None and not escalation.rating_declined:
+            escalation.rating_declined, escalation.rated_at = True, uow.clock.now()
+            uow.commit()
+
+
+def overdue_unclaimed(uow: UnitOfWork, older_than: timedelta) -> list[EscalationView]:
+    """Open past the claim SLA and not reminded yet, oldest first."""
+    with uow:
+        query = select(Escalation).where(
+            Escalation.status == OPEN,
+            Escalation.reminded_at.is_(None),
+            Escalation.created_at <= uow.clock.now() - older_than,
+        )
+        query = query.options(selectinload(Escalation.account)).order_by(Escalation.id)
+        return [to_view(row) for row in uow.session.scalars(query).all()]
+
+
+def mark_reminded(uow: UnitOfWork, escalation_id: int) -> None:
+    """Remind the staff channel and tell the member we are still on it, once per escalation."""
+    with uow:
+        escalation = locked(uow, escalation_id)
+        if escalation.status is not OPEN or escalation.reminded_at is not None:
+            return
+        escalation.reminded_at = uow.clock.now()
+        key = f"escalation-{escalation_id}-slack_reminder"
+        enqueue(uow, DeliveryTarget.SLACK_REMINDER, key, escalation_id=escalation_id)
+        notify_member(uow, escalation, MemberNotice.STILL_WAITING, "still_waiting")
+        uow.commit()
+
+
+def _live_one(
+    uow: UnitOfWork, account: BusinessAccount | None, conversation_key: str | None
+) -> Escalation | None:
+    if account is not None:
+        query = select(Escalation).where(Escalation.account_id == account.id)
+    elif conversation_key is not None:
+        query = select(Escalation).where(Escalation.conversation_key == conversation_key)
+    else:
+        return None
+    query = query.where(Escalation.status != RESOLVED).order_by(Escalation.id.desc())
+    return uow.session.scalars(query.limit(1)).first()
+
+
+def _resolved(uow: UnitOfWork, escalation_id: int) -> Escalation:
+    escalation = locked(uow, escalation_id)
+    if escalation.status is not RESOLVED:
+        raise errors.NotResolved(escalation_id)
+    return escalation
