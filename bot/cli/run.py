@@ -1,4 +1,5 @@
-"""`cps-bot run`: the Telegram channel, polling (default) or webhook, as settings say."""
+"""`cps-bot run`: the Telegram channel, polling (default) or webhook, as settings say, and
+the staff's Slack app, helpdesk and delivery workers beside it (see `bot.runtime`)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def run(
 
     from telegram.ext import ApplicationBuilder
 
-    from bot.handlers.telegram import ALLOWED_UPDATES, build_application
+    from bot.handlers.slack import SlackConfigError
+    from bot.handlers.telegram import ALLOWED_UPDATES
+    from bot.runtime import build_bot, serve_routes
 
     if mode == "webhook":
         _serve_webhook(settings)
@@ -46,7 +49,11 @@ def run(
     # A second connection for getUpdates lets the last poll confirm the offset at shutdown
     # while the long poll still holds the first: stopping is then instant.
     builder = ApplicationBuilder().get_updates_connection_pool_size(2)
-    application = build_application(builder, settings)
+    try:
+        application = build_bot(builder, settings)
+    except SlackConfigError as exc:
+        raise fail(str(exc), 2) from None
+    serve_routes(application, settings)
     application.run_polling(
         allowed_updates=ALLOWED_UPDATES,
         timeout=dtm.timedelta(seconds=settings.telegram_poll_timeout_seconds),
@@ -57,14 +64,15 @@ def _serve_webhook(settings: Settings) -> None:
     import uvicorn
     from telegram.ext import ApplicationBuilder
 
-    from bot.handlers.telegram import build_application
+    from bot.handlers.slack import SlackConfigError
     from bot.handlers.webhook import WebhookConfigError, build_webhook_app, check_settings
+    from bot.runtime import build_bot
 
     try:
         check_settings(settings)
-    except WebhookConfigError as exc:
+        application = build_bot(ApplicationBuilder().updater(None), settings)
+    except (WebhookConfigError, SlackConfigError) as exc:
         raise fail(str(exc), 2) from None
-    application = build_application(ApplicationBuilder().updater(None), settings)
     asgi = build_webhook_app(application, settings)
     uvicorn.run(
         asgi,
@@ -76,7 +84,15 @@ def _serve_webhook(settings: Settings) -> None:
 
 
 def _secrets(settings: Settings) -> list[str]:
-    found = [settings.telegram_token, settings.telegram_webhook_secret]
+    found = [
+        settings.telegram_token,
+        settings.telegram_webhook_secret,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.helpdesk_token,
+        settings.helpdesk_webhook_secret,
+    ]
     return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
 
 

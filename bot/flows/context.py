@@ -47,6 +47,7 @@ class Context:
         self.turn = turn
         self.nlu = nlu
         self.replies: list[Reply] = []
+        self.staff_news = False  # this turn queued something for staff (an escalation, a line)
 
     # -- what the member sent ------------------------------------------------------------
     @property

@@ -59,6 +59,8 @@ class DialogueEngine:
         # without reading the conversation back (bounded: oldest chats are dropped).
         self._languages: OrderedDict[str, str] = OrderedDict()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dialogue")
+        # Called (on the loop) after a turn that queued something for staff.
+        self.on_staff_news: Callable[[], object] | None = None
         # A parser that answers without awaiting (the embedded engine) runs on the worker too.
         self._parse_now: Callable[[str, str | None], ParseResult] | None = getattr(
             parser, "parse_now", None
@@ -80,8 +82,10 @@ class DialogueEngine:
                     return []
                 if outcome is CONFLICT:
                     continue
-                replies, language = outcome
+                replies, language, staff_news = outcome
                 self._remember_language(turn.key, language)
+                if staff_news and self.on_staff_news is not None:
+                    self.on_staff_news()  # e.g. wake the worker that posts to Slack
                 return replies
             raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
 
@@ -111,10 +115,10 @@ class DialogueEngine:
     def _route_and_save(
         self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
     ) -> Any:
-        replies = self._turn(conversation, turn, nlu)
+        replies, staff_news = self._turn(conversation, turn, nlu)
         if not conversations.save_conversation(self.services.uow(), conversation, turn.event_id):
             return CONFLICT
-        return replies, conversation.language
+        return replies, conversation.language, staff_news
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""
@@ -147,12 +151,13 @@ class DialogueEngine:
 
     def _turn(
         self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
-    ) -> list[Reply]:
+    ) -> tuple[list[Reply], bool]:
+        """The replies, and whether the turn queued news for staff."""
         language = self._language(conversation, turn)
         if turn.text and looks_like_password(turn.text):
             self._remember(conversation.state, "member", "[hidden: looked like a password]")
             conversation.language = language
-            return [Reply("common.password_warning", delete_user_message=True)]
+            return [Reply("common.password_warning", delete_user_message=True)], False
         if nlu is not None and conversation.language is None and nlu.language in self.languages:
             language = nlu.language
         ctx = Context(self.services, conversation.state, conversation.email, language, turn, nlu)
@@ -164,7 +169,7 @@ class DialogueEngine:
         conversation.language = ctx.language
         for reply in ctx.replies:
             self._remember(conversation.state, "bot", reply.key)
-        return ctx.replies
+        return ctx.replies, ctx.staff_news
 
     def _language(self, conversation: ConversationState, turn: Turn) -> str:
         if conversation.language:

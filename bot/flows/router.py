@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.flows.base import Flow, Registry
 from bot.flows.context import Context
+from bot.flows.goals.handoff import escalate
+from bot.flows.live_chat import live_turn
 from bot.flows.messages import Button
 from bot.nlu.entities.choices import parse_language
 
@@ -29,6 +31,8 @@ def menu(ctx: Context, key: str = "common.menu") -> None:
 
 
 def route(ctx: Context, flows: Registry) -> None:
+    if live_turn(ctx):  # a person has the chat (relayed), or it asks for their rating
+        return
     if ctx.flow is None and _faq(ctx, flows, preempt=True):
         return
     if ctx.payload and ctx.payload.startswith("flow:") and ctx.flow is not None:
@@ -153,13 +157,16 @@ def _digression(ctx: Context, flows: Registry, active: Flow) -> bool:
 def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
     misses = int(ctx.state.get("misses", 0)) + 1
     ctx.state["misses"] = misses
-    if misses >= MISSES_BEFORE_PERSON:
+    if misses >= MISSES_BEFORE_PERSON:  # R14: a person takes over what the bot cannot
         ctx.state["misses"] = 0
+        number, _ = escalate(ctx, "misunderstood")
         ctx.say(
-            "common.offer_person",
-            Button("common.talk_to_person", "cmd:human"),
+            "handoff.misunderstood",
             Button("common.keep_trying", "cmd:menu" if active is None else "cmd:help"),
+            number=str(number),
         )
+        if ctx.email is None:
+            ctx.say("handoff.not_linked")
         return
     if active is None:
         if _faq(ctx, flows):

@@ -10,9 +10,10 @@ the delivery guarantees (each update once, one chat in order, retries).
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
@@ -29,8 +30,10 @@ from telegram.ext import (
 from bot.bootstrap import bootstrap, build_dialogue
 from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import default_catalogs
+from bot.flows.notices import MEMBER, OUTBOX
+from bot.handlers.delivery import DeliveryWorker
 from bot.handlers.telegram_reliability import PerChatOrder, RetryingRateLimiter
-from bot.handlers.telegram_updates import COMMAND_PAYLOADS, TelegramChannel
+from bot.handlers.telegram_updates import CHANNEL, COMMAND_PAYLOADS, TelegramChannel
 from bot.nlu.factory import build_parser
 from bot.settings import Settings
 
@@ -88,12 +91,36 @@ def build_application(
     builder.application_class(ChannelApplication, {"channel": channel, "closers": closers})
     application = builder.build()
     _add_handlers(application, channel)
+    services = getattr(engine, "services", None)  # a test's stand-in engine may have none
+    if services is None:
+        return application
+    application.notices = DeliveryWorker(
+        services.uow,
+        [MEMBER],
+        lambda delivery: channel.deliver_notice(application.bot, delivery),
+        outbox=OUTBOX,
+        key_prefix=f"{CHANNEL}:",
+        poll_seconds=settings.delivery_poll_seconds,
+        backoff_seconds=settings.delivery_backoff_seconds,
+        backoff_max_seconds=settings.delivery_backoff_max_seconds,
+        name="telegram-notices",
+    )
+    application.companions.append(application.notices)
     return application
 
 
+class Companion(Protocol):
+    """Something that runs beside the bot while it runs (a delivery worker, the staff app)."""
+
+    def start(self) -> object: ...
+    async def stop(self) -> None: ...
+
+
 class ChannelApplication(Application):  # type: ignore[misc]
-    """An Application that sets the bot's commands when initialised and closes the engine it
-    owns when shut down, however it is driven (run_polling, the webhook app, a test)."""
+    """An Application that sets the bot's commands when initialised, runs its companions
+    (the worker delivering messages no turn asked for, and what `bot.runtime` adds) while
+    started, and closes the engine it owns when shut down, however it is driven
+    (run_polling, the webhook app, a test)."""
 
     def __init__(
         self,
@@ -105,12 +132,26 @@ class ChannelApplication(Application):  # type: ignore[misc]
         super().__init__(**kwargs)
         self.channel = channel
         self.closers = closers
+        self.companions: list[Companion] = []
+        self.notices: DeliveryWorker | None = None
 
     async def initialize(self) -> None:
         if self._initialized:
             return
         await super().initialize()
         await publish_commands(self, self.channel)
+
+    async def start(self) -> None:
+        await super().start()
+        for companion in self.companions:
+            result = companion.start()
+            if inspect.iscoroutine(result):  # a worker returns its running task: not awaited
+                await result
+
+    async def stop(self) -> None:
+        for companion in reversed(self.companions):
+            await companion.stop()
+        await super().stop()
 
     async def shutdown(self) -> None:
         if not self._initialized:

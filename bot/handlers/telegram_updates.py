@@ -14,14 +14,16 @@ import re
 from contextlib import suppress
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import Catalogs
 from bot.flows.messages import Button, Reply, Turn
+from bot.flows.notices import notice_replies
+from bot.handlers.delivery import RetryLater
 from bot.handlers.telegram_reliability import RecentIds
 from bot.handlers.telegram_render import Renderer, close_keyboard, delete, typing, while_typing
 
@@ -189,6 +191,20 @@ class TelegramChannel:
         else:
             await self.turn(update, context, payload=payload, typing=not typing_now)
 
+    # -- messages no turn asked for (a person took the chat, wrote, finished...) ------
+    async def deliver_notice(self, bot: Bot, delivery: Any) -> dict[str, Any]:
+        """Sends one "member" delivery to its chat, in the chat's language."""
+        key = delivery.conversation_key or ""
+        chat_id = int(key.removeprefix(f"{CHANNEL}:"))
+        replies = notice_replies(delivery.payload)
+        try:
+            sent = await self.render.send(bot, chat_id, self.engine.language_of(key), replies)
+        except RetryAfter as exc:
+            raise RetryLater("Telegram asked to wait", _seconds(exc.retry_after)) from exc
+        except (TimedOut, NetworkError, Forbidden) as exc:  # blocked, or Telegram is down
+            raise RetryLater(type(exc).__name__) from exc
+        return {"message_ids": [m.message_id for m in sent]}
+
     # -- errors ----------------------------------------------------------------------
     async def on_error(self, update: object, context: Context) -> None:
         log.error("while handling an update", exc_info=context.error)
@@ -197,3 +213,7 @@ class TelegramChannel:
         if update.effective_chat.type == ChatType.PRIVATE:
             with suppress(TelegramError):
                 await self.say(update, context, "telegram.error")
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

@@ -4,6 +4,8 @@
   header must equal the secret (compared in constant time), else 403. The update is put on
   the application's update queue and answered at once; the work runs after the answer.
 - GET /healthz: 200 while the bot runs, 503 otherwise.
+- The staff side's routes when `bot.runtime` attached them: POST /slack/events (signed by
+  Slack) and POST /helpdesk/events (signed by the helpdesk).
 - Start-up initialises and starts the application, then calls `setWebhook` with the secret;
   shutdown stops it. The webhook stays registered, so Telegram keeps updates while the bot
   restarts.
@@ -102,6 +104,7 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
         routes=[
             Route(webhook_path(settings), receive, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            *getattr(application, "staff_routes", []),  # Slack events, the helpdesk's webhook
         ],
         lifespan=lifespan,
     )

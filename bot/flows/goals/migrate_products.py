@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain import errors
-from bot.domain.services.escalations import open_escalation
 from bot.domain.services.migration import MigrationOutcome, migrate_products, migration_preview
 from bot.flows.base import Flow, yes_no
 from bot.flows.context import Context
+from bot.flows.goals.handoff import escalate
 from bot.flows.messages import Button, Key, Reply
 
 SUPPORT = "migrate:support"
@@ -147,9 +147,7 @@ class MigrateProducts(Flow):
     def _choose(self, ctx: Context) -> bool:
         assert ctx.email is not None
         if ctx.payload == SUPPORT:
-            number = open_escalation(
-                ctx.uow(), ctx.email, "no_migration", list(ctx.state.get("transcript", []))
-            )
+            number, _ = escalate(ctx, "no_migration")
             ctx.finish()
             ctx.say("migrate_products.escalated", number=str(number))
             return True

@@ -1,0 +1,195 @@
+"""What `cps-bot run` starts, wired from settings: the members' Telegram bot and, beside
+it, the staff's side of priority support.
+
+This is the composition root of the live handoff: the one place that hands the domain's
+handoff and staff services to the channel adapters (handlers never import them) and
+connects the parts so nobody waits for a poll:
+
+- the Telegram application (`build_application`), with its worker for messages to members;
+- with `slack_mode` "http" or "socket": the Slack staff app, the worker posting cards,
+  thread lines and reminders, and the periodic SLA check; in "http" mode its routes
+  (`/slack/events`, and `/helpdesk/events`) go on the webhook app, or on an ASGI server of
+  their own (`slack_listen_host:port`) while Telegram polls;
+- with `helpdesk_url`: the worker POSTing escalations to the helpdesk, and its signed
+  status webhook.
+
+Everything here starts and stops with the Telegram application (its companions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.domain.services import handoff, staff
+from bot.handlers.delivery import DeliveryWorker
+from bot.handlers.helpdesk import HelpdeskClient, helpdesk_routes
+from bot.handlers.slack import (
+    build_slack_app,
+    check_settings,
+    remind_overdue,
+    slack_routes,
+    socket_mode_handler,
+)
+from bot.handlers.slack_delivery import TARGETS as SLACK_TARGETS
+from bot.handlers.slack_delivery import SlackDelivery
+from bot.handlers.telegram import build_application
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+REMINDER_CHECK_SECONDS = 60.0
+
+
+def build_bot(
+    builder: ApplicationBuilder,
+    settings: Settings,
+    *,
+    engine: Any = None,
+    slack_client: Any = None,
+    helpdesk_transport: Any = None,
+) -> Application:
+    """The Telegram application with the staff side attached as settings ask.
+
+    `application.staff_routes` holds the HTTP routes to serve (Slack events in http mode,
+    the helpdesk webhook); `application.support` the companion running the rest.
+    """
+    application = build_application(builder, settings, engine=engine)
+    application.staff_routes = []
+    application.support = None
+    if settings.slack_mode == "off" and not settings.helpdesk_url:
+        return application
+    uow = application.channel.engine.services.uow
+    support = Support(settings)
+    routes: list[BaseRoute] = []
+    if settings.slack_mode != "off":
+        check_settings(settings)
+        slack_worker = support.worker(uow, SLACK_TARGETS, None, "slack")
+        slack = build_slack_app(
+            settings,
+            uow,
+            handoff=handoff,
+            staff=staff,
+            client=slack_client,
+            on_member_message=lambda _key: application.notices and application.notices.wake(),
+            on_slack_delivery=slack_worker.wake,
+        )
+        slack_worker.send = SlackDelivery(slack.client, settings, uow, handoff=handoff).send
+        support.slack = slack
+        support.reminders = lambda: remind_overdue(uow, settings, handoff=handoff)
+        application.channel.engine.on_staff_news = slack_worker.wake
+        if settings.slack_mode == "socket":
+            support.socket = socket_mode_handler(slack, settings)
+        else:
+            routes += slack_routes(slack)
+    if settings.helpdesk_url:
+        token = settings.helpdesk_token
+        client = HelpdeskClient(
+            settings.helpdesk_url,
+            token.get_secret_value() if token else "",
+            settings.helpdesk_timeout_seconds,
+            transport=helpdesk_transport,
+        )
+        support.worker(uow, ["helpdesk"], client.submit, "helpdesk")
+        support.closers.append(client.aclose)
+        if settings.helpdesk_webhook_secret is not None:
+            wake_slack = support.workers[0].wake if support.slack else None
+            routes += helpdesk_routes(
+                uow,
+                settings.helpdesk_webhook_secret,
+                record=handoff.helpdesk_update,
+                on_update=wake_slack,
+            )
+    application.staff_routes = routes
+    application.support = support
+    application.companions.append(support)
+    return application
+
+
+class Support:
+    """The staff side's running parts: delivery workers, Socket Mode, the SLA check, and in
+    polling mode the ASGI server for Slack's and the helpdesk's HTTP calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.workers: list[DeliveryWorker] = []
+        self.slack: Any = None
+        self.socket: Any = None
+        self.reminders: Any = None
+        self.server: Any = None  # set by `serve_routes` when Telegram polls
+        self.closers: list[Any] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    def worker(self, uow: Any, targets: Any, send: Any, name: str) -> DeliveryWorker:
+        worker = DeliveryWorker(
+            uow,
+            targets,
+            send,
+            outbox=handoff,
+            poll_seconds=self.settings.delivery_poll_seconds,
+            backoff_seconds=self.settings.delivery_backoff_seconds,
+            backoff_max_seconds=self.settings.delivery_backoff_max_seconds,
+            name=name,
+        )
+        self.workers.append(worker)
+        return worker
+
+    async def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+        if self.socket is not None:
+            await self.socket.connect_async()
+        if self.reminders is not None:
+            self._tasks.append(asyncio.create_task(self._check_sla(), name="sla-check"))
+        if self.server is not None:
+            self._tasks.append(asyncio.create_task(self.server.serve(), name="staff-http"))
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+        for task in self._tasks:
+            if task.get_name() == "sla-check":
+                task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self.socket is not None:
+            await self.socket.close_async()
+        for worker in self.workers:
+            await worker.stop()
+        for close in self.closers:
+            await close()
+        self.closers = []
+
+    async def _check_sla(self) -> None:
+        while True:
+            try:
+                await self.reminders()
+            except Exception:  # the check runs again next minute; the bot goes on
+                log.exception("the SLA check failed")
+            await asyncio.sleep(REMINDER_CHECK_SECONDS)
+
+
+def serve_routes(application: Application, settings: Settings) -> None:
+    """Telegram polls, Slack (http mode) and the helpdesk call us: their routes get an ASGI
+    server of their own, run beside the bot by the support companion."""
+    import uvicorn
+
+    routes = getattr(application, "staff_routes", [])
+    support = getattr(application, "support", None)
+    if not routes or support is None:
+        return
+    config = uvicorn.Config(
+        Starlette(routes=routes),
+        host=settings.slack_listen_host,
+        port=settings.slack_listen_port,
+        log_config=None,
+        proxy_headers=True,
+    )
+    support.server = uvicorn.Server(config)
