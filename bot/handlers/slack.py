@@ -122,16 +122,20 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 def check_settings(settings: Settings) -> None:
     """Raises SlackConfigError naming what `slack_mode` still needs."""
     needed = {
-        "slack_bot_token": "CPS_SLACK_BOT_TOKEN (the bot token, xoxb-...)",
-        "slack_signing_secret": "CPS_SLACK_SIGNING_SECRET (HTTP mode verifies every request)",
-        "slack_app_token": "CPS_SLACK_APP_TOKEN (Socket Mode's app-level token, xapp-...)",
+        "slack_bot_token": "CPS_SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...)",
+        "slack_signing_secret": (
+            "CPS_SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request with it"
+        ),
+        "slack_app_token": (
+            "CPS_SLACK_APP_TOKEN is not set: Socket Mode connects with the app token (xapp-...)"
+        ),
     }
     wanted = ["slack_bot_token"]
     wanted.append("slack_signing_secret" if settings.slack_mode == "http" else "slack_app_token")
     for key in wanted:
         value = getattr(settings, key)
         if value is None or not value.get_secret_value().strip():
-            raise SlackConfigError(f"{needed[key]} is not set (slack_mode {settings.slack_mode})")
+            raise SlackConfigError(f"{needed[key]} (slack_mode {settings.slack_mode})")
     if not settings.slack_staff_channel:
         raise SlackConfigError("setting 'slack_staff_channel' is empty: the channel id for cards")
 

@@ -9,7 +9,9 @@ every wait is bounded, on a fake's call log.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,14 +19,17 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from telegram.ext import Application, ApplicationBuilder
+from typer.testing import CliRunner
 
+from bot.cli.main import app as cli
 from bot.handlers.telegram import ALLOWED_UPDATES
 from bot.runtime import build_bot
 from bot.settings import Settings
 from tests.channels.fake_helpdesk import TOKEN as HELPDESK_TOKEN
 from tests.channels.fake_helpdesk import FakeHelpdesk
 from tests.channels.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
-from tests.channels.slack_requests import SlackRequests, thread_message
+from tests.channels.slack_requests import SlackRequests, slash_command, thread_message
+from tests.channels.test_telegram import cps_bot_run
 
 SECRET = "e2e-slack-signing-secret"
 STAFF_CHANNEL = "C0STAFF"
@@ -187,3 +192,43 @@ async def test_a_slack_outage_keeps_the_escalation_tells_the_member_and_delivers
         assert "battery drains overnight" in str(card["blocks"])
     told = [t for t in fake.sent(EMMA_CHAT) if "can't reach" in t]
     assert len(told) == 1  # told once, honestly, not at every retry
+
+
+# -- `cps-bot run` with the staff side -----------------------------------------------------
+def test_run_in_slack_http_mode_without_a_signing_secret_names_it(monkeypatch, database_url):
+    monkeypatch.delenv("CPS_SLACK_SIGNING_SECRET")
+    monkeypatch.setenv("CPS_DATABASE_URL", database_url)
+    monkeypatch.setenv("CPS_SLACK_MODE", "http")
+    monkeypatch.setenv("CPS_SLACK_STAFF_CHANNEL", STAFF_CHANNEL)
+    result = CliRunner().invoke(cli, ["run"])
+    assert result.exit_code == 2
+    assert "CPS_SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+async def test_cps_bot_run_serves_staff_over_socket_mode_and_never_logs_a_secret(
+    fake, slack, database_url, nlu_cache
+):
+    process = await cps_bot_run(
+        fake,
+        database_url,
+        nlu_cache,
+        CPS_SLACK_MODE="socket",
+        CPS_SLACK_BASE_URL=slack.base_url,
+        CPS_SLACK_STAFF_CHANNEL=STAFF_CHANNEL,
+        CPS_SLACK_STAFF_USERS=f'["{ANNA}"]',
+    )
+    try:
+        await slack.wait_connected(timeout=30)  # apps.connections.open, then the websocket
+        command = slash_command("queue", user=ANNA, channel=STAFF_CHANNEL,
+                                response_url=slack.response_url())  # fmt: skip
+        envelope = await slack.push("slash_commands", command)
+        await slack.wait_ack(envelope)
+        _key, answer = (await slack.wait_for(lambda: slack.responses, timeout=10))[0]
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 15)
+    logs = (out + err).decode()
+    assert process.returncode == 0, logs
+    assert "queue" in answer["text"].lower() or "no open" in answer["text"].lower(), answer
+    for secret in (BOT_TOKEN, APP_TOKEN, SECRET, HELPDESK_TOKEN):
+        assert secret not in logs
