@@ -58,7 +58,6 @@ def chat(
                         await console.send(line)
                         deliver_mail()
             finally:
-                engine.close()
                 await parser.aclose()
 
         asyncio.run(run())

@@ -56,15 +56,15 @@ class UnitOfWork:
         return self._session
 
     @contextmanager
-    def chat_connection(self, *, write: bool) -> Iterator[Connection]:
-        """A bare Core connection for chat state, read and written on every turn (the ORM
-        would cost more than the queries themselves).
+    def core_connection(self, *, write: bool) -> Iterator[Connection]:
+        """A bare Core connection for the hot paths of every turn (chat state, the points
+        summary): prebuilt statements, no ORM, which would cost more than the queries.
 
-        With a `chat_engine` (bootstrap gives PostgreSQL one: autocommit, no WAL-flush wait)
-        each statement is its own transaction, so a one-statement load or save is one round
-        trip. Otherwise a transaction on the domain's engine, committed when the block ends;
-        `write=False` makes it a plain (deferred) read on SQLite instead of queueing for the
-        write lock.
+        With a `chat_engine` (bootstrap gives PostgreSQL one: autocommit, no WAL-flush wait,
+        for chat state only) each statement is its own transaction, so a one-statement read
+        or save is one round trip. Otherwise a transaction on the domain's engine, committed
+        when the block ends; `write=False` makes it a plain (deferred) read on SQLite
+        instead of queueing for the write lock.
         """
         if self._chat_engine is not None:
             with self._chat_engine.connect() as connection:

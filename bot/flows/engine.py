@@ -4,10 +4,11 @@ A turn: take the event id once -> load the conversation -> understand (buttons f
 then NLU) -> global commands, digressions, or the active flow's step -> save the
 conversation with a version check (redo the turn if another process saved first).
 
-The database and CPU work of a turn runs on one worker thread of the engine, so the
-channel's event loop keeps sending and receiving while it runs (one thread: turns never
-queue on each other's database locks). An NLU parser that must be awaited (a Rasa server)
-is awaited on the loop between the two halves of the turn.
+A turn runs on the channel's event loop in three short slices (load; understand and
+route; save), yielding to the loop between them, so the answers and polls of other chats
+are not held up behind a whole turn. (A worker thread measured worse: with the GIL, the
+loop and the thread slowed each other down; see bench/telegram.py.) An NLU parser that
+must be awaited (a Rasa server) is awaited in the middle slice.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import asyncio
 import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.domain.services import conversations
 from bot.domain.services.accounts import account_language
@@ -32,9 +32,6 @@ from bot.nlu.result import ParseResult
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LENGTH = 40
-T = TypeVar("T")
-CONFLICT = object()  # another process saved the conversation first: redo the turn
-DUPLICATE = object()  # this event id was handled before
 
 
 def _free_text(turn: Turn) -> bool:
@@ -58,67 +55,34 @@ class DialogueEngine:
         # The language each chat's last replies were written in, so a channel renders them
         # without reading the conversation back (bounded: oldest chats are dropped).
         self._languages: OrderedDict[str, str] = OrderedDict()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dialogue")
         # Called (on the loop) after a turn that queued something for staff.
         self.on_staff_news: Callable[[], object] | None = None
-        # A parser that answers without awaiting (the embedded engine) runs on the worker too.
-        self._parse_now: Callable[[str, str | None], ParseResult] | None = getattr(
-            parser, "parse_now", None
-        )
 
     async def handle(self, turn: Turn) -> list[Reply]:
         """Replies for one turn; [] when this event id was already handled."""
         async with self._locks[turn.key]:
             for _attempt in range(3):
-                if self._parse_now is not None or not _free_text(turn):
-                    outcome = await self._in_worker(self._whole_turn, turn)
-                else:  # the parser is awaited on the loop, between the two halves
-                    conversation = await self._in_worker(self._load, turn)
-                    if conversation is None:
-                        return []
-                    nlu = await self.parser.parse(turn.text or "", conversation.language)
-                    outcome = await self._in_worker(self._route_and_save, conversation, turn, nlu)
-                if outcome is DUPLICATE:
+                conversation = conversations.load_conversation(
+                    self.services.uow(), turn.key, turn.event_id
+                )
+                if conversation is None:
+                    log.info("event %s of %s already handled", turn.event_id, turn.key)
                     return []
-                if outcome is CONFLICT:
-                    continue
-                replies, language, staff_news = outcome
-                self._remember_language(turn.key, language)
+                await asyncio.sleep(0)  # let other chats' network news in between slices
+                nlu = None
+                if _free_text(turn):
+                    nlu = await self.parser.parse(turn.text or "", conversation.language)
+                replies, staff_news = self._turn(conversation, turn, nlu)
+                await asyncio.sleep(0)
+                if not conversations.save_conversation(
+                    self.services.uow(), conversation, turn.event_id
+                ):
+                    continue  # another process saved first: redo the turn on its state
+                self._remember_language(turn.key, conversation.language)
                 if staff_news and self.on_staff_news is not None:
                     self.on_staff_news()  # e.g. wake the worker that posts to Slack
                 return replies
             raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
-
-    def close(self) -> None:
-        """Stops the worker thread (after the turn it may be running)."""
-        self._worker.shutdown(wait=True)
-
-    async def _in_worker(self, work: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, work, *args)
-
-    # -- on the worker thread ------------------------------------------------------------
-    def _load(self, turn: Turn) -> ConversationState | None:
-        conversation = conversations.load_conversation(self.services.uow(), turn.key, turn.event_id)
-        if conversation is None:
-            log.info("event %s of %s already handled", turn.event_id, turn.key)
-        return conversation
-
-    def _whole_turn(self, turn: Turn) -> Any:
-        conversation = self._load(turn)
-        if conversation is None:
-            return DUPLICATE
-        nlu = None
-        if self._parse_now is not None and _free_text(turn):
-            nlu = self._parse_now(turn.text or "", conversation.language)
-        return self._route_and_save(conversation, turn, nlu)
-
-    def _route_and_save(
-        self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
-    ) -> Any:
-        replies, staff_news = self._turn(conversation, turn, nlu)
-        if not conversations.save_conversation(self.services.uow(), conversation, turn.event_id):
-            return CONFLICT
-        return replies, conversation.language, staff_news
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""

@@ -66,7 +66,7 @@ def load_conversation(
     One Core statement on every turn (the ORM would cost more than the query itself): the
     conversation if any, its member's e-mail, and whether the event id was seen.
     """
-    with uow.chat_connection(write=False) as connection:
+    with uow.core_connection(write=False) as connection:
         found = connection.execute(_LOAD, {"key": key, "event_id": event_id}).one()
     if found.seen:
         return None
@@ -150,7 +150,7 @@ def save_conversation(
     }
     first = conversation.version == 0
     try:
-        with uow.chat_connection(write=True) as connection:
+        with uow.core_connection(write=True) as connection:
             if connection.dialect.name == "postgresql":
                 saved = _save_in_one_statement(connection, values, first, event_id is not None)
             else:

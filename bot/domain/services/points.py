@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import rules
-from bot.domain.models import BusinessAccount, Invitation, Registration
+from sqlalchemy import bindparam, select
+
+from bot.domain import errors, rules
+from bot.domain.models import BusinessAccount, Invitation, Product, Registration
+from bot.domain.repository import normalise_email
 from bot.domain.types import Detail, InvitationStatus
 from bot.domain.unit_of_work import UnitOfWork
 
@@ -75,16 +78,55 @@ def refresh_invitation(uow: UnitOfWork, account: BusinessAccount) -> bool:
     return True
 
 
+_ACCOUNTS, _INVITATIONS = BusinessAccount.__table__, Invitation.__table__
+_REGISTRATIONS, _PRODUCTS = Registration.__table__, Product.__table__
+# Asked on many turns ("how many points do I have?"): one prebuilt Core statement for the
+# account, its invitation and its registrations with their products.
+_SUMMARY = (
+    select(
+        _ACCOUNTS.c.id.label("account_id"),
+        _INVITATIONS.c.status.label("invitation"),
+        _REGISTRATIONS.c.id,
+        _PRODUCTS.c.name,
+        _REGISTRATIONS.c.points,
+        _REGISTRATIONS.c.points_assigned,
+        _REGISTRATIONS.c.serial_number,
+        _REGISTRATIONS.c.purchase_date,
+        _REGISTRATIONS.c.country,
+        _REGISTRATIONS.c.dealer,
+    )
+    .select_from(
+        _ACCOUNTS.outerjoin(_INVITATIONS, _INVITATIONS.c.account_id == _ACCOUNTS.c.id)
+        .outerjoin(_REGISTRATIONS, _REGISTRATIONS.c.account_id == _ACCOUNTS.c.id)
+        .outerjoin(_PRODUCTS, _PRODUCTS.c.id == _REGISTRATIONS.c.product_id)
+    )
+    .where(_ACCOUNTS.c.email == bindparam("email"))
+    .order_by(_REGISTRATIONS.c.id)
+)
+
+
 def points_summary(uow: UnitOfWork, email: str) -> PointsSummary:
-    with uow:
-        account = uow.repo.account(email)
-        lines = tuple(product_line(r) for r in uow.repo.registrations(account))
-        total = rules.total_points((line.points, line.points_assigned) for line in lines)
-        threshold = uow.policy.invitation_points
-        return PointsSummary(
-            total=total,
-            threshold=threshold,
-            points_to_invitation=max(0, threshold - total),
-            invitation=invitation_status(uow, account),
-            products=lines,
+    with uow.core_connection(write=False) as connection:
+        rows = connection.execute(_SUMMARY, {"email": normalise_email(email)}).all()
+    if not rows:
+        raise errors.AccountNotFound(email)
+    lines = tuple(
+        ProductLine(
+            registration_id=row.id,
+            model=row.name,
+            points=row.points,
+            points_assigned=row.points_assigned,
+            missing=tuple(rules.missing_details(row)),
         )
+        for row in rows
+        if row.id is not None
+    )
+    total = rules.total_points((line.points, line.points_assigned) for line in lines)
+    threshold = uow.policy.invitation_points
+    return PointsSummary(
+        total=total,
+        threshold=threshold,
+        points_to_invitation=max(0, threshold - total),
+        invitation=InvitationStatus(rows[0].invitation or InvitationStatus.NONE),
+        products=lines,
+    )
