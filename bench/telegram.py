@@ -18,7 +18,9 @@ this process, polling, one at a time, alternating round by round:
   does not pay the typing action's round trip.
 
 Twice: with the fake answering at once, and delaying every answer by 20 ms (a real Bot
-API round trip). Prints turns/s, p50 and p99 turn latency, and the ratio to the echo bot.
+API round trip). Prints turns/s, p50 and p99 turn latency, and the ratio to the echo bot:
+the median over rounds of each round's rate divided by the echo bot's rate in that same
+round, so a machine that slows down or speeds up during the run cancels out.
 """
 
 from __future__ import annotations
@@ -205,13 +207,15 @@ async def phase(delay: float, args: argparse.Namespace, databases: dict[str, str
             results[name]["lat"] += result["latencies"]
     here.send("stop")
     server.join(10)
-    echo = statistics.median(results["echo"]["rate"])
+    echo_rates = results["echo"]["rate"]
     print(f"\nfake answering {'at once' if not delay else f'after {delay * 1000:.0f} ms'}")
     print(f"{'bot':<24}{'turns/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'x echo':>10}")
     for name, found in results.items():
         rate = statistics.median(found["rate"])
         p50, p99 = (percentile(found["lat"], f) * 1000 for f in (0.5, 0.99))
-        print(f"{name:<24}{rate:>10.0f}{p50:>10.1f}{p99:>10.1f}{rate / echo:>10.2f}")
+        # each round against the echo bot of the same round: drift of the machine cancels
+        ratio = statistics.median(r / e for r, e in zip(found["rate"], echo_rates, strict=True))
+        print(f"{name:<24}{rate:>10.0f}{p50:>10.1f}{p99:>10.1f}{ratio:>10.2f}")
 
 
 async def main() -> None:

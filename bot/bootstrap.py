@@ -54,6 +54,7 @@ def make_chat_engine(url: str) -> Engine | None:
     return create_engine(
         url,
         isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,  # autocommit: no transaction is ever left to roll back
         connect_args={"options": "-c synchronous_commit=off"},
         pool_size=4,
         max_overflow=8,
