@@ -11,6 +11,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.flows.i18n import default_catalogs
+
 CLAIM, RESOLVE, VIEW = "escalation_claim", "escalation_resolve", "escalation_view"
 REASONS = {
     "member_request": "Member asked for a person",
@@ -20,6 +22,7 @@ REASONS = {
 }
 HOME_LIMIT = 40  # a Home view holds at most 100 blocks: two per escalation, some headroom
 TRANSCRIPT_LINES = 6
+STAFF_LANGUAGE = "en"  # what staff read the bot's side of a conversation in
 Block = dict[str, Any]
 
 
@@ -204,9 +207,16 @@ def transcript(lines: list[dict[str, Any]], last: int) -> str:
     if not shown:
         return "_no messages_"
     return "\n".join(
-        f"> *{esc(line.get('who', '?'))}*: {esc(cut(str(line.get('text', '')), 300))}"
-        for line in shown
+        f"> *{esc(line.get('who', '?'))}*: {esc(cut(said(line), 300))}" for line in shown
     )
+
+
+def said(line: dict[str, Any]) -> str:
+    """The words of a transcript line; the bot's are message keys, shown in staff English."""
+    text = str(line.get("text", ""))
+    if line.get("who") == "bot":
+        return default_catalogs().render(STAFF_LANGUAGE, text)
+    return text
 
 
 # -- App Home and the member modal ------------------------------------------------------

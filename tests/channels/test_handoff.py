@@ -114,7 +114,8 @@ async def test_member_to_slack_card_claim_relay_both_ways_resolve_and_rating(
         [card] = await slack.wait_for(lambda: slack.posted(STAFF_CHANNEL))
         blocks = str(card["blocks"])
         assert "emma.clark@example.com" in blocks and "400" in blocks  # context: points
-        assert "Err 70" in blocks  # and the transcript
+        assert "Err 70" in blocks  # and the transcript, the bot's side in words, not keys
+        assert "put you in touch with a person" in blocks and "handoff.ask_reason" not in blocks
         [ticket] = await helpdesk.wait_for(lambda: helpdesk.created())
         assert ticket.key == "escalation-1-helpdesk" and ticket.body["escalation_id"] == 1
 
