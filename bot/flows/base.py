@@ -30,6 +30,11 @@ class Flow:
     def reprompt(self, ctx: Context) -> None:
         return None
 
+    def handoff_reason(self, ctx: Context) -> str | None:
+        """Why a person is needed when the member asks for one at this step (None: their
+        own request)."""
+        return None
+
     def back(self, ctx: Context) -> bool:
         """Go to the previous step; False when there is none."""
         history = ctx.state.get("history") or []

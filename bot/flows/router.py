@@ -74,7 +74,7 @@ def route(ctx: Context, flows: Registry) -> None:
         _misunderstood(ctx, flows, None)
 
 
-def start(ctx: Context, flows: Registry, flow: Flow | None) -> None:
+def start(ctx: Context, flows: Registry, flow: Flow | None, **data: object) -> None:
     if flow is None:
         menu(ctx)
         return
@@ -85,7 +85,7 @@ def start(ctx: Context, flows: Registry, flow: Flow | None) -> None:
             ctx.begin("link_account", then=flow.name)
             linking.start(ctx)
             return
-    ctx.begin(flow.name)
+    ctx.begin(flow.name, **data)
     flow.start(ctx)
 
 
@@ -121,7 +121,9 @@ def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
         _help(ctx, flows)
         return True
     if payload == "cmd:human" or (sure and ctx.intent == "human_handoff"):
-        start(ctx, flows, flows.get("handoff"))
+        active = flows.get(ctx.flow)
+        reason = active.handoff_reason(ctx) if active is not None else None
+        start(ctx, flows, flows.get("handoff"), **({"reason": reason} if reason else {}))
         return True
     if payload.startswith("lang:") or (sure and ctx.intent == "change_language"):
         _change_language(ctx, flows, payload.removeprefix("lang:") or ctx.entity("language"))

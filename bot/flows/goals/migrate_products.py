@@ -62,6 +62,10 @@ class MigrateProducts(Flow):
         elif ctx.step == "no_migration":
             ctx.say(f"migrate_products.not_offered_{ctx.data['reason']}", *self._choices())
 
+    def handoff_reason(self, ctx: Context) -> str | None:
+        """R4: asking for a person where migration was refused is the priority-support case."""
+        return "no_migration" if ctx.step == "no_migration" else None
+
     def handle(self, ctx: Context) -> bool:
         if ctx.step == "confirm":
             return self._confirm(ctx)
