@@ -23,6 +23,7 @@ import contextlib
 import logging
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from telegram.ext import Application, ApplicationBuilder
@@ -97,7 +98,10 @@ def build_bot(
         )
         support.worker(uow, ["helpdesk"], client.submit, "helpdesk")
         support.closers.append(client.aclose)
-        if settings.helpdesk_webhook_secret is not None:
+        inbound = settings.helpdesk_webhook_secret
+        if inbound is None or not inbound.get_secret_value().strip():
+            log.warning("CPS_HELPDESK_WEBHOOK_SECRET is not set: no helpdesk status webhook")
+        else:
             wake_slack = support.workers[0].wake if support.slack else None
             routes += helpdesk_routes(
                 uow,
@@ -142,8 +146,8 @@ class Support:
     async def start(self) -> None:
         for worker in self.workers:
             worker.start()
-        if self.socket is not None:
-            await self.socket.connect_async()
+        if self.socket is not None:  # Slack down at start must not stop the members' bot
+            self._tasks.append(asyncio.create_task(self._connect_socket(), name="slack-socket"))
         if self.reminders is not None:
             self._tasks.append(asyncio.create_task(self._check_sla(), name="sla-check"))
         if self.server is not None:
@@ -153,7 +157,7 @@ class Support:
         if self.server is not None:
             self.server.should_exit = True
         for task in self._tasks:
-            if task.get_name() == "sla-check":
+            if task.get_name() in ("sla-check", "slack-socket"):
                 task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
@@ -167,6 +171,21 @@ class Support:
             await close()
         self.closers = []
 
+    async def _connect_socket(self) -> None:
+        """Socket Mode's first connection, retried with backoff while Slack is unreachable
+        (the client reconnects by itself once connected)."""
+        delay = self.settings.delivery_backoff_seconds
+        while True:
+            try:
+                await self.socket.connect_async()
+                log.info("connected to Slack in Socket Mode")
+                return
+            except Exception as exc:  # no connection, or Slack refused: try again later
+                log.warning("Slack Socket Mode not connected (%s); again in %.0f s",
+                            type(exc).__name__, delay)  # fmt: skip
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.delivery_backoff_max_seconds)
+
     async def _check_sla(self) -> None:
         while True:
             try:
@@ -179,8 +198,6 @@ class Support:
 def serve_routes(application: Application, settings: Settings) -> None:
     """Telegram polls, Slack (http mode) and the helpdesk call us: their routes get an ASGI
     server of their own, run beside the bot by the support companion."""
-    import uvicorn
-
     routes = getattr(application, "staff_routes", [])
     support = getattr(application, "support", None)
     if not routes or support is None:
@@ -192,4 +209,12 @@ def serve_routes(application: Application, settings: Settings) -> None:
         log_config=None,
         proxy_headers=True,
     )
-    support.server = uvicorn.Server(config)
+    support.server = _CompanionServer(config)
+
+
+class _CompanionServer(uvicorn.Server):
+    """uvicorn beside run_polling: the bot owns SIGINT/SIGTERM and stops this server through
+    `should_exit` (uvicorn's own handlers would re-raise the signal mid-shutdown)."""
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()

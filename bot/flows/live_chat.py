@@ -3,7 +3,8 @@
 The conversation remembers the escalation it opened (`state["escalation"]`), so a chat with
 no escalation pays nothing on its turns. With one:
 - claimed by staff: the member's words go to the card's thread in Slack and the bot's own
-  flows pause (the person answers, signed with their first name);
+  flows pause (the person answers, signed with their first name); /cancel (or the button
+  under "a person has your request") leaves the live chat and the bot answers again;
 - resolved, not rated yet: a 1-5 answer (a button or typed) is stored as the rating and
   thanked; anything else declines the rating and the turn goes on with the bot as usual;
 - still waiting for someone (open): the bot keeps helping meanwhile.
@@ -18,6 +19,7 @@ from bot.flows.context import Context
 from bot.flows.messages import Button, Reply
 
 RATE = "rate:"
+LEAVE = "cmd:cancel"
 RATINGS = range(1, 6)
 TYPED_RATING = re.compile(
     r"\s*([1-5])(\s*(/\s*5|stell[ae]|stars?|sterne?|étoiles?|estrellas?))?\W*"
@@ -32,6 +34,15 @@ def live_turn(ctx: Context) -> bool:
     if view is None:
         ctx.state.pop("escalation", None)
         return False
+    if view.status == "claimed" and ctx.payload == LEAVE:  # /cancel, or the claimed notice's button
+        handoff.relay_to_staff(ctx.uow(), view.id, "(left the live chat: the bot answers again)")
+        ctx.staff_news = True
+        ctx.state.pop("escalation", None)
+        ctx.say(
+            "handoff.left_live_chat",
+            name=view.claimed_by_name.split()[0] if view.claimed_by_name else "",
+        )
+        return True
     if view.status == "claimed":
         text = ctx.text or (f"[{ctx.payload}]" if ctx.payload else "")
         if text:

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.domain.services import handoff
 from bot.domain.unit_of_work import UnitOfWork
-from bot.flows.live_chat import rating_request
-from bot.flows.messages import Reply
+from bot.flows.live_chat import LEAVE, rating_request
+from bot.flows.messages import Button, Reply
 
 MEMBER = "member"
 
@@ -26,7 +26,9 @@ def notice_replies(payload: dict[str, Any]) -> list[Reply]:
     params = {k: str(v) for k, v in (payload.get("params") or {}).items()}
     if kind == "resolved":
         return [rating_request()]
-    if kind in ("claimed", "staff_message", "still_waiting", "staff_unreachable"):
+    if kind == "claimed":
+        return [Reply("handoff.claimed", params, (Button("handoff.leave_live_chat", LEAVE),))]
+    if kind in ("staff_message", "still_waiting", "staff_unreachable"):
         return [Reply(f"handoff.{kind}", params)]
     raise ValueError(f"unknown member notice {kind!r}")
 

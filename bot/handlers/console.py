@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import Catalogs
 from bot.flows.messages import Button, Reply, Turn
+from bot.flows.notices import MEMBER, OUTBOX, notice_replies
 
 CHANNEL = "console"
 
@@ -46,6 +47,16 @@ class ConsoleChat:
 
     async def send(self, line: str) -> None:
         self.show(await self.engine.handle(self.turn_for(line)))
+        self.show_notices()
+
+    def show_notices(self) -> None:
+        """Messages no turn asked for (a person took the chat, wrote, finished), shown after
+        the bot's answer: the console's delivery of the "member" outbox for this chat."""
+        uow = self.engine.services.uow
+        for notice in OUTBOX.take_due(uow(), [MEMBER], key_prefix=self.key):
+            if notice.conversation_key == self.key:  # not "console:ann" for "console:an"
+                self.show(notice_replies(notice.payload))
+                OUTBOX.delivered(uow(), notice.id)
 
     async def send_payload(self, payload: str) -> None:
         event = f"{self.chat_id}-{next(self._events)}"

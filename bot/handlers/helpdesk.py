@@ -135,6 +135,8 @@ def helpdesk_routes(
 ) -> list[Route]:
     """POST /helpdesk/events; `on_update` is told of each new status (wake the Slack worker)."""
     key = (secret.get_secret_value() if isinstance(secret, SecretStr) else secret).encode()
+    if not key.strip():  # an empty key would let anyone sign
+        raise ValueError("the helpdesk webhook needs a non-empty secret")
 
     async def receive(request: Request) -> JSONResponse:
         body = bytearray()
@@ -183,6 +185,8 @@ def _event(body: bytes) -> tuple[str, int, str, str | None] | None:
     if not (isinstance(event_id, str) and 0 < len(event_id) <= 200):
         return None
     if not isinstance(escalation_id, int) or isinstance(escalation_id, bool):
+        return None
+    if not 0 < escalation_id < 2**31:  # an id the database can hold
         return None
     if not (isinstance(status, str) and 0 < len(status) <= 64):
         return None

@@ -43,6 +43,9 @@ Hook = Callable[[str], object]
 
 REFUSED = "Sorry, only CPS staff can do that. Ask an admin to add you to the staff group."
 RECENT_EVENTS = 10_000
+NOT_DONE = "Not done: something went wrong on our side. Try again in a moment."
+# A plain reply, one also sent to the channel, one with a file (its text is relayed).
+RELAYED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 class StaffListeners:
@@ -114,6 +117,10 @@ class StaffListeners:
         except errors.DomainError as exc:
             await self._tell(body, client, respond, refusal(exc))
             return
+        except Exception:  # the database hiccuped: say so, nothing was changed
+            log.exception("%s of escalation %s failed", operation.__name__, escalation_id)
+            await self._tell(body, client, respond, NOT_DONE)
+            return
         await self._wake(view.conversation_key, card=True)
 
     async def view_member(
@@ -140,7 +147,7 @@ class StaffListeners:
             await self._tell(body, client, respond, REFUSED)
             return user, None
         value = str(body["actions"][0].get("value", ""))
-        if not value.isdigit():
+        if not value.isdigit() or len(value) > 9:  # not one of our escalation numbers
             await self._tell(body, client, respond, "That button is out of date.")
             return user, None
         return user, int(value)
@@ -162,7 +169,8 @@ class StaffListeners:
     async def thread_reply(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         """A staff reply in a card's thread goes to the member (`note:` ones stay here)."""
         thread_ts, channel, user = event.get("thread_ts"), event.get("channel"), event.get("user")
-        if event.get("subtype") or event.get("bot_id") or not user:
+        subtype = event.get("subtype")
+        if subtype not in RELAYED_SUBTYPES or event.get("bot_id") or not user:
             return  # edits, joins, bots (ourselves included): not a staff reply
         if channel != self.staff_channel or not thread_ts or thread_ts == event.get("ts"):
             return
@@ -175,11 +183,18 @@ class StaffListeners:
         else:
             name = await self.directory.name(user)
             text = from_mrkdwn(event.get("text") or "")
-            outcome = await self._db(
-                self.desk.handoff.relay_to_member, view.id, user, name, text, event["ts"]
-            )
+            try:
+                outcome = await self._db(
+                    self.desk.handoff.relay_to_member, view.id, user, name, text, event["ts"]
+                )
+            except Exception:  # the database hiccuped: the reply did not go, say so
+                log.exception("relaying a reply to escalation %s failed", view.id)
+                outcome = "failed"
+                hint = "Your reply did not reach the member (a problem on our side): send it again."
             if outcome == "sent":
                 await self._wake(view.conversation_key, card=False)
+                if event.get("files"):
+                    hint = "Only your text reached the member: files are not forwarded."
             elif outcome == "not_live":
                 hint = not_live_hint(view)
         if hint:

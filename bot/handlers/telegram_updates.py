@@ -193,15 +193,21 @@ class TelegramChannel:
 
     # -- messages no turn asked for (a person took the chat, wrote, finished...) ------
     async def deliver_notice(self, bot: Bot, delivery: Any) -> dict[str, Any]:
-        """Sends one "member" delivery to its chat, in the chat's language."""
+        """Sends one "member" delivery to its chat, in the language of its escalation."""
         key = delivery.conversation_key or ""
         chat_id = int(key.removeprefix(f"{CHANNEL}:"))
         replies = notice_replies(delivery.payload)
+        language = delivery.payload.get("language") or self.engine.language_of(key)
+        if language not in self.languages:
+            language = self.default_language
         try:
-            sent = await self.render.send(bot, chat_id, self.engine.language_of(key), replies)
+            sent = await self.render.send(bot, chat_id, language, replies)
+        except Forbidden as exc:  # the member blocked the bot: retrying would never land
+            log.warning("chat %s cannot be written to (%s): notice dropped", chat_id, exc)
+            return {"undeliverable": type(exc).__name__}
         except RetryAfter as exc:
             raise RetryLater("Telegram asked to wait", _seconds(exc.retry_after)) from exc
-        except (TimedOut, NetworkError, Forbidden) as exc:  # blocked, or Telegram is down
+        except (TimedOut, NetworkError) as exc:  # Telegram is down, or the network
             raise RetryLater(type(exc).__name__) from exc
         return {"message_ids": [m.message_id for m in sent]}
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import signal
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from sqlalchemy import select
 from starlette.applications import Starlette
 from telegram.ext import Application, ApplicationBuilder
 from typer.testing import CliRunner
 
 from bot.cli.main import app as cli
+from bot.domain.models import Delivery as DeliveryRow
 from bot.handlers.telegram import ALLOWED_UPDATES
 from bot.runtime import build_bot
 from bot.settings import Settings
@@ -233,3 +236,86 @@ async def test_cps_bot_run_serves_staff_over_socket_mode_and_never_logs_a_secret
     assert "queue" in answer["text"].lower() or "no open" in answer["text"].lower(), answer
     for secret in (BOT_TOKEN, APP_TOKEN, SECRET, HELPDESK_TOKEN):
         assert secret not in logs
+
+
+async def test_slack_down_at_start_in_socket_mode_never_stops_the_members_bot(
+    staffed, fake, member, slack
+):
+    emma = member(EMMA_CHAT, "en")
+    slack.down()
+    socket_mode = staffed.model_copy(update={"slack_mode": "socket"})
+    async with running(socket_mode) as (application, _http):
+        await emma.say("hello", "CPS")  # members are served while staff are unreachable
+        assert slack.sockets == []
+        slack.up()
+        await slack.wait_connected()  # the next attempt connects
+        application.channel.engine.link(f"telegram:{EMMA_CHAT}", "emma.clark@example.com")
+        await emma.say("I want to talk to a person", "one sentence")
+
+
+async def test_a_member_who_blocked_the_bot_is_not_written_to_forever(staffed, fake, member, slack):
+    requests = SlackRequests(SECRET, response_url=slack.response_url())
+    emma = member(EMMA_CHAT, "en")
+    async with running(staffed) as (application, http):
+        application.channel.engine.link(f"telegram:{EMMA_CHAT}", "emma.clark@example.com")
+        await emma.say("I want to talk to a person", "one sentence")
+        await emma.press("Skip", "request no. 1")
+        [card] = await slack.wait_for(lambda: slack.posted(STAFF_CHANNEL))
+        fake.fail("sendMessage", 403)  # "Forbidden: bot was blocked by the user"
+        claim = requests.action("escalation_claim", "1", user=ANNA, channel=STAFF_CHANNEL,
+                                message_ts=card["ts"])  # fmt: skip
+        assert (await http.post("/slack/events", **claim.post_args())).status_code == 200
+        await fake.wait_for(lambda: [c for c in fake.calls if c.status == 403])
+        uow = application.channel.engine.services.uow
+
+        def claimed_notice() -> DeliveryRow | None:
+            with uow() as opened:
+                query = select(DeliveryRow).where(
+                    DeliveryRow.idempotency_key.like("%member-claimed")
+                )
+                row = opened.session.scalars(query).one_or_none()
+                return row if row is not None and row.delivered_at is not None else None
+
+        row = await fake.wait_for(claimed_notice)
+    assert row.result == {"undeliverable": "Forbidden"} and row.attempts == 0  # not retried
+    assert not any("Anna" in t for t in fake.sent(EMMA_CHAT))
+
+
+async def test_cps_bot_run_polling_serves_slack_http_beside_it_and_stops_cleanly(
+    fake, slack, database_url, nlu_cache
+):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await cps_bot_run(
+        fake,
+        database_url,
+        nlu_cache,
+        CPS_SLACK_MODE="http",
+        CPS_SLACK_BASE_URL=slack.base_url,
+        CPS_SLACK_STAFF_CHANNEL=STAFF_CHANNEL,
+        CPS_SLACK_STAFF_USERS=f'["{ANNA}"]',
+        CPS_SLACK_LISTEN_PORT=str(port),
+    )
+    requests = SlackRequests(SECRET, response_url=slack.response_url())
+    seen: list[bytes] = []
+    try:
+        async with asyncio.timeout(30):  # uvicorn says when it listens (our log lines)
+            while b"Uvicorn running on" not in (line := await process.stderr.readline()):
+                assert line, b"".join(seen).decode()
+                seen.append(line)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            genuine = requests.command("queue", user=ANNA, channel=STAFF_CHANNEL)
+            answer = await client.post("/slack/events", **genuine.post_args())
+            forged = requests.command("queue", user=ANNA, channel=STAFF_CHANNEL,
+                                      secret="not-the-secret")  # fmt: skip
+            forged = await client.post("/slack/events", **forged.post_args())
+        await slack.wait_for(lambda: slack.responses, timeout=10)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 15)
+    logs = (b"".join(seen) + out + err).decode()
+    assert (answer.status_code, forged.status_code) == (200, 401)
+    assert process.returncode == 0, logs
+    assert "Application.stop() complete" in logs or "Application is stopping" in logs, logs
+    assert "Task was destroyed" not in logs and "Event loop is closed" not in logs, logs

@@ -317,3 +317,8 @@ def _resign(body: bytes, headers: dict[str, str]) -> dict[str, str]:
     stamp = headers["X-Helpdesk-Timestamp"]
     digest = hmac.new(SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     return {**headers, "X-Helpdesk-Signature": f"sha256={digest}"}
+
+
+def test_an_empty_secret_is_never_used_to_check_signatures(uow):
+    with pytest.raises(ValueError, match="non-empty secret"):
+        helpdesk_routes(uow, "  ", record=handoff.helpdesk_update)

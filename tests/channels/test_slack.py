@@ -529,3 +529,32 @@ def test_staff_text_reaches_the_member_as_plain_text() -> None:
         "see the form (https://a.example/x) & a@b.it"
     )
     assert from_mrkdwn("<https://a.example> &lt;3 <@U0ANNA|anna>") == "https://a.example <3 anna"
+
+
+async def test_broadcast_and_file_replies_reach_the_member_and_odd_buttons_are_refused(
+    room: Staffroom,
+) -> None:
+    number, card_ts = await room.with_card()
+    await room.press("escalation_claim", number, ANNA)
+    await room.handoff.wait("claim")
+    broadcast = thread_message(channel=STAFF, user=ANNA, text="Also for the channel",
+                               thread_ts=card_ts)  # fmt: skip
+    broadcast["subtype"] = "thread_broadcast"
+    await room.post(room.requests.event(broadcast))
+    assert await room.handoff.wait("relay_to_member", 1) == "sent"
+    with_file = thread_message(channel=STAFF, user=ANNA, text="See the manual page",
+                               thread_ts=card_ts)  # fmt: skip
+    with_file |= {"subtype": "file_share", "files": [{"id": "F1", "name": "manual.pdf"}]}
+    await room.post(room.requests.event(with_file))
+    assert await room.handoff.wait("relay_to_member", 2) == "sent"
+    [hint] = await room.slack.wait_for(lambda: room.slack.ephemerals)
+    assert "files are not forwarded" in hint["text"]
+    texts = [p["params"].get("text") for p in room.to_member() if p["kind"] == "staff_message"]
+    assert texts == ["Also for the channel", "See the manual page"]
+
+    before = len(room.slack.responses)
+    request = room.requests.action("escalation_resolve", "99999999999999999999", user=ANNA,
+                                   channel=STAFF, message_ts=card_ts)  # fmt: skip
+    assert (await room.post(request)).status_code == 200
+    assert await room.told(before) == "That button is out of date."
+    assert handoff.get(room.uow(), number).status == "claimed"

@@ -183,9 +183,13 @@ def test_claim_resolve_and_rate(uow, clock):
         (
             "member",
             f"escalation-{number}-member-claimed",
-            {"kind": "claimed", "params": {"name": "Ada"}},
+            {"kind": "claimed", "params": {"name": "Ada"}, "language": "it"},
         ),
-        ("member", f"escalation-{number}-member-resolved", {"kind": "resolved", "params": {}}),
+        (
+            "member",
+            f"escalation-{number}-member-resolved",
+            {"kind": "resolved", "params": {}, "language": "it"},
+        ),
     ]
     assert [key for _, key, _ in queued(uow, "slack_card_update")] == [
         f"escalation-{number}-slack_card_update-claimed",
@@ -293,7 +297,11 @@ def test_a_staff_reply_reaches_the_member_signed_with_the_first_name(uow):
     outcome = handoff.relay_to_member(uow, number, "U_ADA", "Ada Lovelace", "Ciao!", "171.01")
     assert outcome == "sent"
     [message] = [p for _, _, p in queued(uow, "member") if p["kind"] == "staff_message"]
-    assert message == {"kind": "staff_message", "params": {"name": "Ada", "text": "Ciao!"}}
+    assert message == {
+        "kind": "staff_message",
+        "params": {"name": "Ada", "text": "Ciao!"},
+        "language": "it",
+    }
     line = handoff.get(uow, number).transcript[-1]
     assert (line["who"], line["text"], line["name"], line["internal"]) == (
         "staff",
@@ -357,7 +365,7 @@ def test_an_unclaimed_escalation_past_the_sla_is_reminded_once(uow, clock):
     assert handoff.get(uow, number).reminded_at == clock.now()
     assert [(t, p) for t, _, p in queued(uow) if t in ("slack_reminder", "member")] == [
         ("slack_reminder", {}),
-        ("member", {"kind": "still_waiting", "params": {}}),
+        ("member", {"kind": "still_waiting", "params": {}, "language": "it"}),
     ]
 
 
@@ -463,7 +471,7 @@ def test_the_member_is_told_once_when_staff_cannot_be_reached(uow, clock):
         (
             "member",
             f"escalation-{number}-member-staff_unreachable",
-            {"kind": "staff_unreachable", "params": {}},
+            {"kind": "staff_unreachable", "params": {}, "language": "it"},
         )
     ]
 
@@ -521,3 +529,14 @@ def test_two_workers_never_take_the_same_delivery(engine, clock, policy):
 def test_a_missing_delivery_is_not_found(uow):
     with pytest.raises(errors.NotFound):
         handoff.delivered(uow, 999)
+
+
+def test_asking_again_many_times_keeps_working_and_adds_only_new_lines(uow):
+    email = new_member(uow)
+    chat = [{"who": "member", "text": "help"}, {"who": "bot", "text": "handoff.ask_reason"}]
+    first = legacy_open(uow, email, "member_request", list(chat))
+    for n in range(15):  # each request carries the chat's recent lines, old ones included
+        chat = [*chat, {"who": "member", "text": f"again {n}"}][-40:]
+        assert legacy_open(uow, email, "member_request", list(chat)) == first
+    kept = [line["text"] for line in handoff.get(uow, first).transcript]
+    assert kept == ["help", "handoff.ask_reason", *(f"again {n}" for n in range(15))]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.domain.services import handoff
+from bot.flows.i18n import default_catalogs
 from bot.flows.notices import notice_replies
+from bot.handlers.console import ConsoleChat
 
 
 def _member_notices(app, key):
@@ -39,9 +41,11 @@ async def test_claimed_chat_is_relayed_and_the_rating_is_stored(app, chat):
     assert handoff.relay_to_member(
         app.uow(), open_one.id, "U1", "Chiara Neri", "Try a reset", "1.1"
     )
-    assert {"kind": "staff_message", "params": {"name": "Chiara", "text": "Try a reset"}} in (
-        _member_notices(app, emma.key)
-    )
+    assert {
+        "kind": "staff_message",
+        "params": {"name": "Chiara", "text": "Try a reset"},
+        "language": "en",
+    } in (_member_notices(app, emma.key))
 
     handoff.resolve(app.uow(), open_one.id, "U1", "Chiara Neri")
     [rating] = notice_replies({"kind": "resolved", "params": {}})
@@ -86,3 +90,35 @@ async def test_a_password_typed_during_a_live_chat_is_not_relayed(app, chat):
     said = await emma.say("Tr0ub4dor&3xyz")
     assert said.keys == ["common.password_warning"]
     assert not any("Tr0ub4dor" in line for line in _thread_lines(app, escalation.id))
+
+
+async def test_cancel_leaves_the_live_chat_and_the_bot_answers_again(app, chat):
+    emma = chat("emma.clark@example.com")
+    await emma.say("talk to a person")
+    await emma.press("Skip")
+    [escalation] = handoff.queue(app.uow())
+    handoff.claim(app.uow(), escalation.id, "U1", "Chiara Neri")
+    [claimed] = notice_replies({"kind": "claimed", "params": {"name": "Chiara"}})
+    assert [b.payload for b in claimed.buttons] == ["cmd:cancel"]  # "Leave the live chat"
+
+    said = await emma.tap("cmd:cancel")
+    assert said.keys == ["handoff.left_live_chat"] and "with Chiara" in said.text
+    assert any("left the live chat" in line for line in _thread_lines(app, escalation.id))
+    said = await emma.say("how many points do I have?")
+    assert said.keys[0].startswith("points.")  # the bot again, not the thread
+
+
+async def test_the_console_shows_what_the_person_writes(app, engine):
+    printed: list[str] = []
+    console = ConsoleChat(engine, default_catalogs(), "emma", printed.append)
+    engine.link(console.key, "emma.clark@example.com")
+    await console.send("I want to talk to a person")
+    await console.send("my R8 does not switch on")
+    [escalation] = handoff.queue(app.uow())
+    handoff.claim(app.uow(), escalation.id, "U1", "Chiara Neri")
+    handoff.relay_to_member(app.uow(), escalation.id, "U1", "Chiara Neri", "Charge it first", "t1")
+    await console.send("hello?")
+    assert "bot> Chiara (CPS priority support): Charge it first" in printed
+    assert printed.index("bot> Chiara (CPS priority support): Charge it first") > printed.index(
+        next(line for line in printed if "Chiara from CPS priority support" in line)
+    )

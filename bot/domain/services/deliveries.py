@@ -170,7 +170,11 @@ def _tell_member_staff_unreachable(uow: UnitOfWork, escalation_id: int) -> None:
             uow,
             DeliveryTarget.MEMBER,
             key,
-            {"kind": MemberNotice.STAFF_UNREACHABLE.value, "params": {}},
+            {
+                "kind": MemberNotice.STAFF_UNREACHABLE.value,
+                "params": {},
+                "language": escalation.language,
+            },
             escalation_id=escalation_id,
             conversation_key=escalation.conversation_key,
         )

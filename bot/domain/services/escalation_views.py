@@ -112,7 +112,7 @@ def notify_member(
         uow,
         DeliveryTarget.MEMBER,
         f"escalation-{escalation.id}-member-{suffix}",
-        {"kind": kind.value, "params": params},
+        {"kind": kind.value, "params": params, "language": escalation.language},
         escalation_id=escalation.id,
         conversation_key=escalation.conversation_key,
     )

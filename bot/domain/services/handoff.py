@@ -8,6 +8,7 @@ exactly one wins and the other is told who has it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -96,7 +97,8 @@ def open_escalation(
         account = uow.repo.account(email, for_update=True) if email else None
         existing = _live_one(uow, account, conversation_key)
         if existing is not None:
-            existing.transcript = [*existing.transcript, *transcript][-TRANSCRIPT_KEPT:]
+            new = _not_yet_in(existing.transcript, transcript)
+            existing.transcript = [*existing.transcript, *new][-TRANSCRIPT_KEPT:]
             existing.conversation_key = existing.conversation_key or conversation_key
             existing.language = existing.language or language
             said = [line["text"] for line in transcript if line.get("who") == "member"]
@@ -104,7 +106,7 @@ def open_escalation(
                 enqueue(
                     uow,
                     DeliveryTarget.SLACK_THREAD,
-                    f"escalation-{existing.id}-slack_thread-again-{len(existing.transcript)}",
+                    f"escalation-{existing.id}-slack_thread-again-{uuid.uuid4().hex}",
                     {"text": f"(asked again) {said[-1][:TEXT_LENGTH]}", "author": "member"},
                     escalation_id=existing.id,
                 )
@@ -135,6 +137,14 @@ def open_escalation(
         )
         uow.commit()
         return escalation.id
+
+
+def _not_yet_in(kept: list[dict[str, Any]], recent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines of the chat's recent transcript after those the escalation already has."""
+    for overlap in range(min(len(kept), len(recent)), 0, -1):
+        if kept[-overlap:] == recent[:overlap]:
+            return recent[overlap:]
+    return recent
 
 
 def get(uow: UnitOfWork, escalation_id: int) -> EscalationView:
