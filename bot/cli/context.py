@@ -46,4 +46,10 @@ def explain(exc: DomainError) -> str:
     email = getattr(exc, "email", None)
     if exc.code == "account_not_found":
         return f"no member with e-mail {email}"
-    return str(exc)
+    if exc.code == "escalation_not_found":
+        return f"no escalation #{getattr(exc, 'escalation_id', '?')}"
+    if exc.code == "already_claimed":
+        return f"already claimed by {getattr(exc, 'by_name', 'someone else')}"
+    if exc.code == "already_resolved":
+        return f"escalation #{getattr(exc, 'escalation_id', '?')} is already resolved"
+    return str(exc) or exc.code

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, db, member, nlu, run
+from bot.cli import chat, db, member, nlu, run, staff
 
 app = typer.Typer(
-    help="CPS support bot: members, database and (soon) the chat channels.",
+    help="CPS support bot: members, database, chat channels and priority support.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -16,6 +16,7 @@ app.add_typer(member.app, name="member")
 app.add_typer(nlu.app, name="nlu")
 app.add_typer(chat.app, name="chat")
 app.add_typer(run.app, name="run")
+app.add_typer(staff.app, name="staff")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Buttons are printed as numbered options; the member answers with the number or t
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable, Iterable
 
 from bot.flows.engine import DialogueEngine
@@ -25,6 +26,8 @@ class ConsoleChat:
         self.chat_id = chat_id
         self.write = write
         self.buttons: list[Button] = []
+        # Event ids are taken once per conversation, for good: each run of the chat has its own.
+        self._session = uuid.uuid4().hex[:12]
         self._events = itertools.count(1)
 
     @property
@@ -33,7 +36,7 @@ class ConsoleChat:
 
     def turn_for(self, line: str) -> Turn:
         """A number or a label of the last buttons is a press; anything else is text."""
-        event = f"{self.chat_id}-{next(self._events)}"
+        event = self._event_id()
         choice = line.strip()
         language = self.engine.language_of(self.key)
         if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
@@ -59,10 +62,13 @@ class ConsoleChat:
                 OUTBOX.delivered(uow(), notice.id)
 
     async def send_payload(self, payload: str) -> None:
-        event = f"{self.chat_id}-{next(self._events)}"
+        event = self._event_id()
         self.show(
             await self.engine.handle(Turn(CHANNEL, self.chat_id, payload=payload, event_id=event))
         )
+
+    def _event_id(self) -> str:
+        return f"{self.chat_id}-{self._session}-{next(self._events)}"
 
     def show(self, replies: Iterable[Reply]) -> None:
         language = self.engine.language_of(self.key)

@@ -48,3 +48,13 @@ def test_unknown_member_is_one_clear_line(runner):
     result = runner.invoke(app, ["chat", "--as", "ghost@example.com"], input="ciao\n")
     assert result.exit_code == 1
     assert "no member with e-mail ghost@example.com" in result.output
+
+
+def test_a_second_chat_session_is_answered_too(runner):
+    """Each run of `cps-bot chat` has its own event ids: the database keeps the old ones."""
+    first = runner.invoke(app, ["chat", "--as", "lukas.weber@example.com", "--lang", "en"],
+                          input="how many points do I have?\n")  # fmt: skip
+    second = runner.invoke(app, ["chat", "--as", "lukas.weber@example.com", "--lang", "en"],
+                           input="how many points do I have?\n")  # fmt: skip
+    assert "bot> You have 2,600 points" in first.output
+    assert "bot> You have 2,600 points" in second.output
