@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.handlers.telegram import ALLOWED_UPDATES, build_application
 from bot.handlers.webhook import SECRET_HEADER, build_webhook_app
 from bot.settings import Settings, load_settings
+from tests.channels.fake_helpdesk import FakeHelpdesk
 from tests.channels.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuv"
@@ -39,6 +40,15 @@ def nlu_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     server = FakeTelegram(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def helpdesk() -> AsyncIterator[FakeHelpdesk]:
+    """The fake priority-support helpdesk (tickets by idempotency key, faults on demand)."""
+    server = FakeHelpdesk()
     await server.start()
     yield server
     await server.stop()

@@ -17,17 +17,16 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.channels.loopback import LoopbackServer
 
 TOKEN = "hd-test-token-123"
 
@@ -58,20 +57,17 @@ class Ticket:
     status: str = "new"
 
 
-class FakeHelpdesk:
+class FakeHelpdesk(LoopbackServer):
     def __init__(self, token: str = TOKEN) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
         self.tickets: dict[str, Ticket] = {}
         self.by_key: dict[str, Ticket] = {}
         self.faults: list[Fault] = []
         self._numbers = itertools.count(1)
-        self._news = asyncio.Event()
         self._open = asyncio.Event()
         self._open.set()
-        self._server: uvicorn.Server | None = None
-        self._socket: socket.socket | None = None
-        self.url = ""
 
     @property
     def tickets_url(self) -> str:
@@ -80,40 +76,15 @@ class FakeHelpdesk:
 
     async def start(self) -> None:
         app = Starlette(routes=[Route("/tickets", self._tickets, methods=["POST"])])
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        host, port = self._socket.getsockname()
-        self.url = f"http://{host}:{port}"
-        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-        config.load()
-        self._server = uvicorn.Server(config)
-        self._server.lifespan = config.lifespan_class(config)
-        await self._server.startup(sockets=[self._socket])
+        await self.serve(app)
 
     async def stop(self) -> None:
         self._open.set()
-        if self._server is not None:
-            await self._server.shutdown(sockets=[self._socket] if self._socket else None)
+        await self.shutdown()
 
     # -- waiting and faults ----------------------------------------------------------
-    def _changed(self) -> None:
-        self._news.set()
-        self._news = asyncio.Event()
-
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """The first truthy value of predicate(), re-checked after every call."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    news = self._news
-                    result = predicate()
-                    if result:
-                        return result
-                    await news.wait()
-        except TimeoutError:
-            log = "\n".join(f"  {c.status} key={c.key} replay={c.replay}" for c in self.calls)
-            raise AssertionError(f"condition not met in {timeout} s; calls:\n{log}") from None
+    def recent_calls(self) -> str:
+        return "\n".join(f"  {c.status} key={c.key} replay={c.replay}" for c in self.calls)
 
     def fail(self, times: int = 1, status: int = 503, *, after_create: bool = False) -> None:
         """The next `times` posts answer `status`; `after_create`: the ticket exists anyway."""

@@ -16,24 +16,23 @@ checked like Slack does (`invalid_auth`, `not_allowed_token_type`), and keeps:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import json
-import socket
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from tests.channels.loopback import LoopbackServer
 
 BOT_TOKEN = "xoxb-1-test-bot-token"
 APP_TOKEN = "xapp-1-A0CPS-test-app-token"
@@ -61,7 +60,7 @@ class Fault:
     retry_after: int | None = None
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     def __init__(
         self,
         bot_token: str = BOT_TOKEN,
@@ -70,6 +69,7 @@ class FakeSlack:
         users: dict[str, str] | None = None,
         groups: dict[str, list[str]] | None = None,
     ) -> None:
+        super().__init__()
         self.bot_token = bot_token
         self.app_token = app_token
         self.users = dict(users or {})  # user id -> real name ("Giulia Rossi")
@@ -86,10 +86,6 @@ class FakeSlack:
         self.faults: dict[str, list[Fault]] = {}
         self.outage = False
         self._ts = itertools.count(100, 100)
-        self._news = asyncio.Event()
-        self._server: uvicorn.Server | None = None
-        self._socket: socket.socket | None = None
-        self.url = ""
 
     # -- server ----------------------------------------------------------------------
     @property
@@ -107,49 +103,20 @@ class FakeSlack:
             WebSocketRoute("/socket", self._websocket),
             *extra_routes,
         ]
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        host, port = self._socket.getsockname()
-        self.url = f"http://{host}:{port}"
-        config = uvicorn.Config(
+        await self.serve(
             Starlette(routes=routes),
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
             ws="websockets-sansio",  # the legacy websockets protocol warns on websockets >= 14
         )
-        config.load()
-        self._server = uvicorn.Server(config)
-        self._server.lifespan = config.lifespan_class(config)
-        await self._server.startup(sockets=[self._socket])
 
     async def stop(self) -> None:
         for ws in list(self.sockets):
             await self._close(ws, 1001)
-        if self._server is not None:
-            await self._server.shutdown(sockets=[self._socket] if self._socket else None)
+        await self.shutdown()
 
-    # -- waiting without sleeping ------------------------------------------------------
-    def _changed(self) -> None:
-        self._news.set()
-        self._news = asyncio.Event()
-
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """The first truthy value of predicate(), re-checked after every call, ack or socket."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    news = self._news
-                    result = predicate()
-                    if result:
-                        return result
-                    await news.wait()
-        except TimeoutError:
-            log = "\n".join(
-                f"  {c.method} {c.status} {c.error or ''} {c.params}" for c in self.calls[-15:]
-            )
-            raise AssertionError(f"condition not met in {timeout} s; last calls:\n{log}") from None
+    def recent_calls(self) -> str:
+        return "\n".join(
+            f"  {c.method} {c.status} {c.error or ''} {c.params}" for c in self.calls[-15:]
+        )
 
     # -- faults ------------------------------------------------------------------------
     def fail(self, method: str, status: int = 503, *, times: int = 1) -> None:

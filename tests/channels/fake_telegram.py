@@ -17,18 +17,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.channels.loopback import LoopbackServer
 
 JSON_FIELDS = {
     "reply_markup",
@@ -62,10 +62,11 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     def __init__(
         self, token: str = "123456:TEST-token_abcdefghijklmnopqrstuv", first_update_id: int = 1000
     ) -> None:
+        super().__init__()
         self.token = token
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
@@ -77,10 +78,6 @@ class FakeTelegram:
         self.closed = False
         self._update_ids = itertools.count(first_update_id)
         self._message_ids = itertools.count(1)
-        self._news = asyncio.Event()
-        self._server: uvicorn.Server | None = None
-        self._socket: socket.socket | None = None
-        self.url = ""
 
     # -- server ----------------------------------------------------------------------
     @property
@@ -91,43 +88,15 @@ class FakeTelegram:
     async def start(self, extra_routes: Sequence[Route] = ()) -> None:
         api = Route("/bot{token}/{method}", self._endpoint, methods=["POST"])
         app = Starlette(routes=[api, *extra_routes])
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
-        # without it Nagle holds each answer's body for the client's delayed ACK (40 ms).
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        host, port = self._socket.getsockname()
-        self.url = f"http://{host}:{port}"
-        config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-        config.load()
-        self._server = uvicorn.Server(config)
-        self._server.lifespan = config.lifespan_class(config)
-        await self._server.startup(sockets=[self._socket])
+        await self.serve(app)
 
     async def stop(self) -> None:
         self.closed = True
         self._changed()  # held getUpdates answer now
-        if self._server is not None:
-            await self._server.shutdown(sockets=[self._socket] if self._socket else None)
+        await self.shutdown()
 
-    # -- waiting without sleeping ------------------------------------------------------
-    def _changed(self) -> None:
-        self._news.set()
-        self._news = asyncio.Event()
-
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """The first truthy value of predicate(), re-checked after every call or update."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    news = self._news
-                    result = predicate()
-                    if result:
-                        return result
-                    await news.wait()
-        except TimeoutError:
-            log = "\n".join(f"  {c.method} {c.status} {c.params}" for c in self.calls[-15:])
-            raise AssertionError(f"condition not met in {timeout} s; last calls:\n{log}") from None
+    def recent_calls(self) -> str:
+        return "\n".join(f"  {c.method} {c.status} {c.params}" for c in self.calls[-15:])
 
     # -- faults ------------------------------------------------------------------------
     def fail(self, method: str, status: int, *, retry_after: float | None = None, times: int = 1):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import signal
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -31,6 +30,7 @@ from bot.settings import Settings
 from tests.channels.fake_helpdesk import TOKEN as HELPDESK_TOKEN
 from tests.channels.fake_helpdesk import FakeHelpdesk
 from tests.channels.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.channels.loopback import free_port
 from tests.channels.slack_requests import SlackRequests, slash_command, thread_message
 from tests.channels.test_telegram import cps_bot_run
 
@@ -51,14 +51,6 @@ def _staff_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     server = FakeSlack(users={ANNA: "Anna Verdi", OLGA: "Olga Esterna"})
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def helpdesk() -> AsyncIterator[FakeHelpdesk]:
-    server = FakeHelpdesk()
     await server.start()
     yield server
     await server.stop()
@@ -284,9 +276,7 @@ async def test_a_member_who_blocked_the_bot_is_not_written_to_forever(staffed, f
 async def test_cps_bot_run_polling_serves_slack_http_beside_it_and_stops_cleanly(
     fake, slack, database_url, nlu_cache
 ):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = await cps_bot_run(
         fake,
         database_url,

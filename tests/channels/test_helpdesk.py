@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
@@ -28,17 +27,10 @@ from bot.domain.unit_of_work import UnitOfWork
 from bot.handlers.delivery import DeliveryWorker, RetryLater
 from bot.handlers.helpdesk import MAX_BODY, HelpdeskClient, Rejected, helpdesk_routes
 from tests.channels.fake_helpdesk import TOKEN, FakeHelpdesk, signed_event
+from tests.channels.loopback import free_port
 from tests.domain.builders import new_member
 
 SECRET = "helpdesk-webhook-secret"
-
-
-@pytest.fixture
-async def helpdesk() -> AsyncIterator[FakeHelpdesk]:
-    server = FakeHelpdesk()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -138,9 +130,7 @@ async def test_a_long_outage_loses_nothing(uow, clock, helpdesk, client):
 
 
 async def test_an_unreachable_helpdesk_is_retried_later():
-    with socket.socket() as closed:  # a port nobody listens on
-        closed.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{closed.getsockname()[1]}/tickets"
+    url = f"http://127.0.0.1:{free_port()}/tickets"  # a port nobody listens on
     async with HelpdeskClient(url, TOKEN, timeout=2) as nowhere:
         with pytest.raises(RetryLater, match="unreachable"):
             await nowhere.submit(SimpleNamespace(id=1, payload={}, idempotency_key="k"))

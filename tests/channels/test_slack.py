@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -39,6 +38,7 @@ from bot.handlers.slack_blocks import from_mrkdwn
 from bot.handlers.slack_delivery import TARGETS, SlackDelivery
 from bot.settings import Settings, load_settings
 from tests.channels.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.channels.loopback import free_port
 from tests.channels.slack_requests import (
     SlackRequest,
     SlackRequests,
@@ -455,9 +455,7 @@ async def test_rate_limits_are_waited_out(room: Staffroom, clock: FixedClock) ->
 
 
 async def test_no_connection_to_slack_is_retried_later(room: Staffroom, settings: Settings) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a port nobody listens on
     away = AsyncWebClient(
         token=BOT_TOKEN, base_url=f"http://127.0.0.1:{port}/api/", retry_handlers=[]
     )

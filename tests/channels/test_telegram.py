@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 
 import httpx
@@ -25,6 +24,7 @@ from bot.handlers.telegram_render import CallbackData, split_text
 from bot.handlers.webhook import SECRET_HEADER
 from bot.settings import PROJECT_ROOT
 from tests.channels.conftest import SECRET, TOKEN, WEBHOOK_URL, polling_bot, poster
+from tests.channels.loopback import free_port
 
 GIULIA, EMMA, SOFIA, STRANGER = 101, 202, 303, 404
 
@@ -490,9 +490,7 @@ async def test_cps_bot_run_polls_answers_and_never_logs_the_token(fake, database
 
 
 async def test_cps_bot_run_serves_the_webhook_with_uvicorn(fake, database_url, nlu_cache):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = await cps_bot_run(
         fake,
         database_url,
