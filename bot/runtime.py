@@ -35,6 +35,7 @@ from bot.handlers.slack import (
     build_slack_app,
     check_settings,
     remind_overdue,
+    slack_client,
     slack_routes,
     socket_mode_handler,
 )
@@ -50,17 +51,13 @@ REMINDER_CHECK_SECONDS = 60.0
 def build_bot(
     builder: ApplicationBuilder,
     settings: Settings,
-    *,
-    engine: Any = None,
-    slack_client: Any = None,
-    helpdesk_transport: Any = None,
 ) -> Application:
     """The Telegram application with the staff side attached as settings ask.
 
     `application.staff_routes` holds the HTTP routes to serve (Slack events in http mode,
     the helpdesk webhook); `application.support` the companion running the rest.
     """
-    application = build_application(builder, settings, engine=engine)
+    application = build_application(builder, settings)
     application.staff_routes = []
     application.support = None
     if settings.slack_mode == "off" and not settings.helpdesk_url:
@@ -70,17 +67,18 @@ def build_bot(
     routes: list[BaseRoute] = []
     if settings.slack_mode != "off":
         check_settings(settings)
-        slack_worker = support.worker(uow, SLACK_TARGETS, None, "slack")
+        client = slack_client(settings)
+        cards = SlackDelivery(client, settings, uow, handoff=handoff)
+        slack_worker = support.worker(uow, SLACK_TARGETS, cards.send, "slack")
         slack = build_slack_app(
             settings,
             uow,
             handoff=handoff,
             staff=staff,
-            client=slack_client,
+            client=client,
             on_member_message=lambda _key: application.notices and application.notices.wake(),
             on_slack_delivery=slack_worker.wake,
         )
-        slack_worker.send = SlackDelivery(slack.client, settings, uow, handoff=handoff).send
         support.slack = slack
         support.reminders = lambda: remind_overdue(uow, settings, handoff=handoff)
         application.channel.engine.on_staff_news = slack_worker.wake
@@ -90,14 +88,13 @@ def build_bot(
             routes += slack_routes(slack)
     if settings.helpdesk_url:
         token = settings.helpdesk_token
-        client = HelpdeskClient(
+        tickets = HelpdeskClient(
             settings.helpdesk_url,
             token.get_secret_value() if token else "",
             settings.helpdesk_timeout_seconds,
-            transport=helpdesk_transport,
         )
-        support.worker(uow, ["helpdesk"], client.submit, "helpdesk")
-        support.closers.append(client.aclose)
+        support.worker(uow, ["helpdesk"], tickets.submit, "helpdesk")
+        support.closers.append(tickets.aclose)
         inbound = settings.helpdesk_webhook_secret
         if inbound is None or not inbound.get_secret_value().strip():
             log.warning("CPS_HELPDESK_WEBHOOK_SECRET is not set: no helpdesk status webhook")
@@ -130,15 +127,8 @@ class Support:
         self._tasks: list[asyncio.Task[Any]] = []
 
     def worker(self, uow: Any, targets: Any, send: Any, name: str) -> DeliveryWorker:
-        worker = DeliveryWorker(
-            uow,
-            targets,
-            send,
-            outbox=handoff,
-            poll_seconds=self.settings.delivery_poll_seconds,
-            backoff_seconds=self.settings.delivery_backoff_seconds,
-            backoff_max_seconds=self.settings.delivery_backoff_max_seconds,
-            name=name,
+        worker = DeliveryWorker.from_settings(
+            self.settings, uow, targets, send, outbox=handoff, name=name
         )
         self.workers.append(worker)
         return worker

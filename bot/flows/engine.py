@@ -34,11 +34,6 @@ log = logging.getLogger(__name__)
 TRANSCRIPT_LENGTH = 40
 
 
-def _free_text(turn: Turn) -> bool:
-    """Text for the NLU: typed, not a button, and never something that looks like a password."""
-    return turn.payload is None and bool(turn.text) and not looks_like_password(turn.text or "")
-
-
 class DialogueEngine:
     def __init__(
         self,
@@ -60,6 +55,8 @@ class DialogueEngine:
 
     async def handle(self, turn: Turn) -> list[Reply]:
         """Replies for one turn; [] when this event id was already handled."""
+        # A typed password is hidden and warned about, and never reaches the NLU (a server).
+        password = bool(turn.text) and looks_like_password(turn.text or "")
         async with self._locks[turn.key]:
             for _attempt in range(3):
                 conversation = conversations.load_conversation(
@@ -70,9 +67,9 @@ class DialogueEngine:
                     return []
                 await asyncio.sleep(0)  # let other chats' network news in between slices
                 nlu = None
-                if _free_text(turn):
-                    nlu = await self.parser.parse(turn.text or "", conversation.language)
-                replies, staff_news = self._turn(conversation, turn, nlu)
+                if turn.payload is None and turn.text and not password:
+                    nlu = await self.parser.parse(turn.text, conversation.language)
+                replies, staff_news = self._turn(conversation, turn, nlu, password)
                 await asyncio.sleep(0)
                 if not conversations.save_conversation(
                     self.services.uow(), conversation, turn.event_id
@@ -114,11 +111,15 @@ class DialogueEngine:
             self._languages.popitem(last=False)
 
     def _turn(
-        self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
+        self,
+        conversation: ConversationState,
+        turn: Turn,
+        nlu: ParseResult | None,
+        password: bool,
     ) -> tuple[list[Reply], bool]:
         """The replies, and whether the turn queued news for staff."""
         language = self._language(conversation, turn)
-        if turn.text and looks_like_password(turn.text):
+        if password:
             self._remember(conversation.state, "member", "[hidden: looked like a password]")
             conversation.language = language
             return [Reply("common.password_warning", delete_user_message=True)], False

@@ -25,7 +25,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Hashable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,31 @@ class DeliveryWorker:
         self._round = asyncio.Lock()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        uow_factory: Callable[[], Any],
+        targets: Collection[str],
+        send: Send,
+        *,
+        outbox: Outbox,
+        name: str,
+        key_prefix: str | None = None,
+    ) -> DeliveryWorker:
+        """A worker polling and backing off as the `delivery_*` settings say."""
+        return cls(
+            uow_factory,
+            targets,
+            send,
+            outbox=outbox,
+            key_prefix=key_prefix,
+            poll_seconds=settings.delivery_poll_seconds,
+            backoff_seconds=settings.delivery_backoff_seconds,
+            backoff_max_seconds=settings.delivery_backoff_max_seconds,
+            name=name,
+        )
 
     async def run_once(self) -> int:
         """Send every delivery due now (one batch); how many landed."""

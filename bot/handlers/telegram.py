@@ -94,16 +94,14 @@ def build_application(
     services = getattr(engine, "services", None)  # a test's stand-in engine may have none
     if services is None:
         return application
-    application.notices = DeliveryWorker(
+    application.notices = DeliveryWorker.from_settings(
+        settings,
         services.uow,
         [MEMBER],
         lambda delivery: channel.deliver_notice(application.bot, delivery),
         outbox=OUTBOX,
-        key_prefix=f"{CHANNEL}:",
-        poll_seconds=settings.delivery_poll_seconds,
-        backoff_seconds=settings.delivery_backoff_seconds,
-        backoff_max_seconds=settings.delivery_backoff_max_seconds,
         name="telegram-notices",
+        key_prefix=f"{CHANNEL}:",
     )
     application.companions.append(application.notices)
     return application

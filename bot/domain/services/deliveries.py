@@ -159,25 +159,31 @@ def pending(uow: UnitOfWork, target: str | None = None) -> int:
         return int(uow.session.scalar(query) or 0)
 
 
+def notify_member(
+    uow: UnitOfWork, escalation: Escalation, kind: MemberNotice, suffix: str, **params: str
+) -> None:
+    """Queue a message to the member's chat; an escalation with no chat has no one to tell."""
+    if escalation.conversation_key is None:
+        return
+    enqueue(
+        uow,
+        DeliveryTarget.MEMBER,
+        f"escalation-{escalation.id}-member-{suffix}",
+        {"kind": kind.value, "params": params, "language": escalation.language},
+        escalation_id=escalation.id,
+        conversation_key=escalation.conversation_key,
+    )
+
+
 def _tell_member_staff_unreachable(uow: UnitOfWork, escalation_id: int) -> None:
     escalation = uow.session.get(Escalation, escalation_id)
-    if escalation is None or escalation.conversation_key is None:
+    if escalation is None:
         return
-    key = f"escalation-{escalation_id}-member-{MemberNotice.STAFF_UNREACHABLE.value}"
+    kind = MemberNotice.STAFF_UNREACHABLE
+    key = f"escalation-{escalation_id}-member-{kind.value}"
     queued = select(DeliveryRow.id).where(DeliveryRow.idempotency_key == key)
-    if uow.session.scalar(queued) is None:
-        enqueue(
-            uow,
-            DeliveryTarget.MEMBER,
-            key,
-            {
-                "kind": MemberNotice.STAFF_UNREACHABLE.value,
-                "params": {},
-                "language": escalation.language,
-            },
-            escalation_id=escalation_id,
-            conversation_key=escalation.conversation_key,
-        )
+    if uow.session.scalar(queued) is None:  # once, however often the card fails
+        notify_member(uow, escalation, kind, kind.value)
 
 
 def _locked(uow: UnitOfWork, delivery_id: int) -> DeliveryRow:

@@ -16,7 +16,7 @@ from bot.domain import errors
 from bot.domain.models import Escalation
 from bot.domain.services.audit import record_staff_action
 from bot.domain.services.deliveries import enqueue
-from bot.domain.types import DeliveryTarget, MemberNotice
+from bot.domain.types import DeliveryTarget
 from bot.domain.unit_of_work import UnitOfWork
 
 
@@ -100,22 +100,6 @@ def first_name(name: str) -> str:
     """Staff sign their messages to members with their first name only."""
     parts = name.split()
     return parts[0] if parts else ""
-
-
-def notify_member(
-    uow: UnitOfWork, escalation: Escalation, kind: MemberNotice, suffix: str, **params: str
-) -> None:
-    """Queue a message to the member's chat; an escalation with no chat has no one to tell."""
-    if escalation.conversation_key is None:
-        return
-    enqueue(
-        uow,
-        DeliveryTarget.MEMBER,
-        f"escalation-{escalation.id}-member-{suffix}",
-        {"kind": kind.value, "params": params, "language": escalation.language},
-        escalation_id=escalation.id,
-        conversation_key=escalation.conversation_key,
-    )
 
 
 def refresh_card(uow: UnitOfWork, escalation_id: int, why: str) -> None:

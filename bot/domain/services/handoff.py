@@ -22,6 +22,7 @@ from bot.domain.services.deliveries import (
     delivered,
     enqueue,
     failed,
+    notify_member,
     pending,
     take_due,
 )
@@ -31,7 +32,6 @@ from bot.domain.services.escalation_views import (
     first_name,
     helpdesk_document,
     locked,
-    notify_member,
     refresh_card,
     to_view,
 )

@@ -15,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.models import ProcessedEvent
-from bot.domain.services.deliveries import enqueue
+from bot.domain.services.deliveries import enqueue, notify_member
 from bot.domain.services.escalation_views import (
     audit,
     first_name,
     locked,
-    notify_member,
     refresh_card,
 )
 from bot.domain.types import DeliveryTarget, EscalationStatus, MemberNotice

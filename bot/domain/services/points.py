@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
@@ -31,10 +32,11 @@ class PointsSummary:
     products: tuple[ProductLine, ...]
 
 
-def product_line(registration: Registration) -> ProductLine:
+def product_line(registration: Any, model: str | None = None) -> ProductLine:
+    """A registration (an ORM row, or a Core row with its product's `model` given)."""
     return ProductLine(
         registration_id=registration.id,
-        model=registration.product.name,
+        model=model if model is not None else registration.product.name,
         points=registration.points,
         points_assigned=registration.points_assigned,
         missing=tuple(rules.missing_details(registration)),
@@ -110,17 +112,7 @@ def points_summary(uow: UnitOfWork, email: str) -> PointsSummary:
         rows = connection.execute(_SUMMARY, {"email": normalise_email(email)}).all()
     if not rows:
         raise errors.AccountNotFound(email)
-    lines = tuple(
-        ProductLine(
-            registration_id=row.id,
-            model=row.name,
-            points=row.points,
-            points_assigned=row.points_assigned,
-            missing=tuple(rules.missing_details(row)),
-        )
-        for row in rows
-        if row.id is not None
-    )
+    lines = tuple(product_line(row, model=row.name) for row in rows if row.id is not None)
     total = rules.total_points((line.points, line.points_assigned) for line in lines)
     threshold = uow.policy.invitation_points
     return PointsSummary(
