@@ -4,11 +4,14 @@ A turn: take the event id once -> load the conversation -> understand (buttons f
 then NLU) -> global commands, digressions, or the active flow's step -> save the
 conversation with a version check (redo the turn if another process saved first).
 
-A turn runs on the channel's event loop in three short slices (load; understand and
-route; save), yielding to the loop between them, so the answers and polls of other chats
-are not held up behind a whole turn. (A worker thread measured worse: with the GIL, the
-loop and the thread slowed each other down; see bench/telegram.py.) An NLU parser that
-must be awaited (a Rasa server) is awaited in the middle slice.
+Turns take the channel's event loop one at a time, in arrival order (`_work`): when
+many chats write at once, the first answer leaves after one turn's work rather than after
+all of them, as it would if their turns took slices of the loop in turn. Within a turn
+the loop still serves network I/O between three short slices (load; understand and
+route; save), so answers being sent and polls are not held up behind it. An NLU server
+(Rasa) is awaited outside that gate, so other chats' turns go on meanwhile. (A worker
+thread measured worse: with the GIL, the loop and the thread slowed each other down; see
+bench/telegram.py.)
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class DialogueEngine:
         self.flows = flows
         self.languages = languages
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._work = asyncio.Lock()  # one turn's work at a time (see the module's doc)
         # The language each chat's last replies were written in, so a channel renders them
         # without reading the conversation back (bounded: oldest chats are dropped).
         self._languages: OrderedDict[str, str] = OrderedDict()
@@ -57,7 +61,7 @@ class DialogueEngine:
         """Replies for one turn; [] when this event id was already handled."""
         # A typed password is hidden and warned about, and never reaches the NLU (a server).
         password = bool(turn.text) and looks_like_password(turn.text or "")
-        async with self._locks[turn.key]:
+        async with self._locks[turn.key], self._work:
             for _attempt in range(3):
                 conversation = conversations.load_conversation(
                     self.services.uow(), turn.key, turn.event_id
@@ -65,10 +69,10 @@ class DialogueEngine:
                 if conversation is None:
                     log.info("event %s of %s already handled", turn.event_id, turn.key)
                     return []
-                await asyncio.sleep(0)  # let other chats' network news in between slices
+                await asyncio.sleep(0)  # let network news in between slices
                 nlu = None
                 if turn.payload is None and turn.text and not password:
-                    nlu = await self.parser.parse(turn.text, conversation.language)
+                    nlu = await self._understand(turn.text, conversation.language)
                 replies, staff_news = self._turn(conversation, turn, nlu, password)
                 await asyncio.sleep(0)
                 if not conversations.save_conversation(
@@ -80,6 +84,16 @@ class DialogueEngine:
                     self.on_staff_news()  # e.g. wake the worker that posts to Slack
                 return replies
             raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
+
+    async def _understand(self, text: str, language: str | None) -> ParseResult:
+        """The NLU's reading; a parser that waits on a server lets other turns work meanwhile."""
+        if getattr(self.parser, "local", False):
+            return await self.parser.parse(text, language)
+        self._work.release()
+        try:
+            return await self.parser.parse(text, language)
+        finally:
+            await self._work.acquire()
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""

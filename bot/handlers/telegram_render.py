@@ -167,9 +167,12 @@ async def while_typing(bot: Bot, chat_id: int, work: Awaitable[T], after: float)
     """The chat shows "typing..." while the work runs: at once (`after` 0, the default), or
     only once the work has taken `after` seconds, as Telegram advises; renewed every few
     seconds, since the action shows for five."""
-    if after <= 0:
-        await typing(bot, chat_id)
-        return await work
+    if after <= 0:  # announced while the work runs; the answer goes out after it
+        announced = asyncio.ensure_future(typing(bot, chat_id))
+        try:
+            return await work
+        finally:
+            await announced
     task = asyncio.ensure_future(work)
     try:
         wait = after

@@ -18,6 +18,10 @@ MAX_CHARS = 1000  # a 4,000-character message is understood from its start, in b
 
 
 class Parser(Protocol):
+    # True when parse() only computes (no network): the dialogue engine then keeps the
+    # loop for the turn; a parser that waits on a server lets other turns run meanwhile.
+    local: bool
+
     async def parse(self, text: str, language: str | None = None) -> ParseResult: ...
 
     async def aclose(self) -> None: ...
@@ -29,6 +33,7 @@ def clean_text(text: str) -> str:
 
 class EmbeddedEngine:
     name = "embedded"
+    local = True
 
     def __init__(self, model: IntentModel, extractor: EntityExtractor) -> None:
         self.model = model
@@ -64,6 +69,7 @@ class RasaEngine:
     """Asks the Rasa server; while it is down the embedded engine answers (one warning)."""
 
     name = "rasa"
+    local = False
 
     def __init__(
         self,

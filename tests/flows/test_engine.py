@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.bootstrap import bootstrap, build_dialogue
 from bot.domain.services.conversations import load_conversation
 from bot.domain.services.member_state import member_state
 from bot.flows.messages import Turn
+from bot.nlu.result import ParseResult
 from bot.seed import load_demo_members
 from bot.settings import load_settings
 from tests.conftest import DATA_DIR
@@ -65,6 +68,56 @@ async def test_unknown_buttons_and_huge_messages_are_answered_kindly(engine):
     assert junk and junk[0].key.startswith("common.")
     huge = await engine.handle(Turn("test", "sofia", text="ciao " * 800, event_id="2"))
     assert huge and huge[0].key.startswith("common.")
+
+
+class Recording:
+    """The embedded parser, noting whose text it reads; `local` as a server's parser would say."""
+
+    def __init__(self, inner, events: list[str], local: bool = True) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.events, self.local = inner, events, local
+        self.hold: dict[str, asyncio.Event] = {}
+
+    async def parse(self, text: str, language: str | None = None) -> ParseResult:
+        self.events.append(f"read {text}")
+        if text in self.hold:  # a server that takes its time over this text
+            await self.hold[text].wait()
+        return await self.inner.parse(text, language)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_when_many_chats_write_at_once_answers_leave_in_arrival_order(app, embedded):
+    """Each member's answer is ready before the next member's message is worked on, so the
+    first does not wait for everybody's turn (as it would if the turns took turns)."""
+    events: list[str] = []
+    engine = build_dialogue(app, Recording(embedded, events))
+    members = ["emma", "lukas", "pierre", "sofia"]
+
+    async def member(name: str) -> None:
+        await engine.handle(Turn("test", name, text=f"hello from {name}", event_id="1"))
+        events.append(f"answer {name}")
+
+    await asyncio.gather(*(member(name) for name in members))
+    assert events == [e for name in members for e in (f"read hello from {name}", f"answer {name}")]
+
+
+async def test_a_slow_nlu_server_does_not_hold_up_other_chats(app, embedded):
+    events: list[str] = []
+    server = Recording(embedded, events, local=False)
+    server.hold["how many points do I have?"] = asyncio.Event()
+    engine = build_dialogue(app, server)
+    engine.link("test:emma", "emma.clark@example.com")
+    engine.link("test:lukas", "lukas.weber@example.com")
+    slow = asyncio.ensure_future(
+        engine.handle(Turn("test", "emma", text="how many points do I have?", event_id="1"))
+    )
+    lukas = await asyncio.wait_for(
+        engine.handle(Turn("test", "lukas", text="reset my password", event_id="1")), 10
+    )
+    assert [r.key for r in lukas] == ["password.offer_reset"] and not slow.done()
+    server.hold["how many points do I have?"].set()
+    assert any("points" in r.key for r in await slow)
 
 
 @pytest.mark.postgres
