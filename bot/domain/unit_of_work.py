@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from bot.domain.driver_sql import DriverConnection
 from bot.domain.models import OutboxEmail
 from bot.domain.ports import Clock, MembershipNumbers, Policy, RandomMembershipNumbers, SystemClock
 from bot.domain.repository import Repository
@@ -56,19 +57,24 @@ class UnitOfWork:
         return self._session
 
     @contextmanager
-    def core_connection(self, *, write: bool) -> Iterator[Connection]:
+    def core_connection(self, *, write: bool) -> Iterator[Connection | DriverConnection]:
         """A bare Core connection for the hot paths of every turn (chat state, the points
         summary): prebuilt statements, no ORM, which would cost more than the queries.
 
         With a `chat_engine` (bootstrap gives PostgreSQL one: autocommit, no WAL-flush wait,
         for chat state only) each statement is its own transaction, so a one-statement read
-        or save is one round trip. Otherwise a transaction on the domain's engine, committed
-        when the block ends; `write=False` makes it a plain (deferred) read on SQLite
-        instead of queueing for the write lock.
+        or save is one round trip, run on the driver's connection (`bot.domain.driver_sql`:
+        the same SQL and type processing, without SQLAlchemy's per-execution work).
+        Otherwise a transaction on the domain's engine, committed when the block ends;
+        `write=False` makes it a plain (deferred) read on SQLite instead of queueing for the
+        write lock.
         """
         if self._chat_engine is not None:
-            with self._chat_engine.connect() as connection:
-                yield connection
+            pooled = self._chat_engine.raw_connection()
+            try:
+                yield DriverConnection(pooled, self._chat_engine.dialect)
+            finally:
+                pooled.close()
             return
         bind = getattr(self._session_factory, "kw", {}).get("bind")
         if not isinstance(bind, Engine):  # a factory without an engine: through a session

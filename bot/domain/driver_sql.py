@@ -1,0 +1,128 @@
+"""Prebuilt Core statements run on the database driver's own connection.
+
+Every turn reads and saves its chat state, one statement each. Through SQLAlchemy's
+`Connection` such a statement cost about 530 µs on PostgreSQL here, of which the round
+trip (psycopg alone) was 230: the rest is per-execution work (execution context, result
+proxy, connection wrapper). `DriverConnection` runs the same SQL, compiled once per
+statement and dialect, with the same processing of parameters and results (each type's
+`bind_processor` and `result_processor`), on psycopg's connection from the pool.
+
+It offers the part of a `Connection` the hot paths use: `execute(statement, params)` and
+`dialect`; results have `one()`, `first()`, `all()` and `rowcount`, and rows name their
+columns as SQLAlchemy's do. Errors are SQLAlchemy's (an `IntegrityError` stays one), and a
+connection the server dropped leaves the pool.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Dialect
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql import Executable
+
+Processor = Callable[[Any], Any]
+
+
+class Compiled:
+    """One statement's SQL for one dialect, with its parameter and result processing."""
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self._binds = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        columns = list(getattr(statement, "selected_columns", None) or ())
+        if not columns:  # INSERT/UPDATE ... RETURNING
+            columns = list(getattr(statement, "exported_columns", None) or ())
+        self.row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None  # type: ignore[misc]
+        self._results = [
+            (index, processor)
+            for index, column in enumerate(columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None
+        ]
+
+    def params(self, values: dict[str, Any]) -> dict[str, Any]:
+        binds = self._binds
+        return {k: (binds[k](v) if k in binds else v) for k, v in values.items()}
+
+    def make_row(self, values: Sequence[Any]) -> Any:
+        if self._results:
+            values = list(values)
+            for index, processor in self._results:
+                values[index] = processor(values[index])
+        return self.row._make(values) if self.row is not None else tuple(values)
+
+
+_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[Executable, Compiled]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def compiled_for(statement: Executable, dialect: Dialect) -> Compiled:
+    known = _COMPILED.setdefault(dialect, {})
+    found = known.get(statement)
+    if found is None:
+        found = known[statement] = Compiled(statement, dialect)
+    return found
+
+
+class DriverResult:
+    def __init__(self, compiled: Compiled, cursor: Any) -> None:
+        self._compiled = compiled
+        self._cursor = cursor
+        self.rowcount: int = cursor.rowcount
+
+    def first(self) -> Any:
+        row = self._cursor.fetchone() if self._cursor.description else None
+        return None if row is None else self._compiled.make_row(row)
+
+    def one(self) -> Any:
+        rows = self.all()
+        if not rows:
+            raise NoResultFound("No row was found when one was required")
+        if len(rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when exactly one was required")
+        return rows[0]
+
+    def all(self) -> list[Any]:
+        make_row = self._compiled.make_row
+        return (
+            [make_row(row) for row in self._cursor.fetchall()] if self._cursor.description else []
+        )
+
+
+class DriverConnection:
+    """A pooled connection used through its driver (psycopg), in the pool's autocommit."""
+
+    def __init__(self, pooled: PoolProxiedConnection, dialect: Dialect) -> None:
+        self._pooled = pooled
+        self.dialect = dialect
+
+    def execute(self, statement: Executable, values: dict[str, Any] | None = None) -> DriverResult:
+        values = values or {}
+        compiled = compiled_for(statement, self.dialect)
+        driver = self._pooled.driver_connection
+        try:
+            return DriverResult(compiled, driver.execute(compiled.sql, compiled.params(values)))
+        except self.dialect.loaded_dbapi.Error as exc:
+            dropped = self.dialect.is_disconnect(exc, self._pooled.dbapi_connection, None)
+            if dropped:
+                self._pooled.invalidate(exc)  # the pool opens a new one next time
+            raise DBAPIError.instance(
+                compiled.sql,
+                values,
+                exc,
+                self.dialect.loaded_dbapi.Error,
+                hide_parameters=True,  # chat state is members' data: not in logs
+                connection_invalidated=dropped,
+                dialect=self.dialect,
+            ) from exc
