@@ -34,7 +34,7 @@ class Compiled:
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
-        self._binds = {
+        self._binds: dict[str, Processor] = {
             name: processor
             for name, bind in compiled.binds.items()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
@@ -43,7 +43,7 @@ class Compiled:
         if not columns:  # INSERT/UPDATE ... RETURNING
             columns = list(getattr(statement, "exported_columns", None) or ())
         self.row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None  # type: ignore[misc]
-        self._results = [
+        self._results: list[tuple[int, Processor]] = [
             (index, processor)
             for index, column in enumerate(columns)
             if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
@@ -62,13 +62,14 @@ class Compiled:
         return self.row._make(values) if self.row is not None else tuple(values)
 
 
-_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[Executable, Compiled]] = (
+# Per engine's dialect, per statement; both weak, so a one-off statement is not kept.
+_COMPILED: weakref.WeakKeyDictionary[Dialect, weakref.WeakKeyDictionary[Executable, Compiled]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def compiled_for(statement: Executable, dialect: Dialect) -> Compiled:
-    known = _COMPILED.setdefault(dialect, {})
+    known = _COMPILED.setdefault(dialect, weakref.WeakKeyDictionary())
     found = known.get(statement)
     if found is None:
         found = known[statement] = Compiled(statement, dialect)
