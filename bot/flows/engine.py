@@ -93,7 +93,20 @@ class DialogueEngine:
         try:
             return await self.parser.parse(text, language)
         finally:
-            await self._work.acquire()
+            await self._retake_work()
+
+    async def _retake_work(self) -> None:
+        """Back through the gate, even when the turn is cancelled while queueing for it: the
+        gate's `async with` then releases what this turn holds, never another turn's hold."""
+        cancelled: asyncio.CancelledError | None = None
+        while True:
+            try:
+                await self._work.acquire()
+                break
+            except asyncio.CancelledError as exc:
+                cancelled = exc
+        if cancelled is not None:
+            raise cancelled
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""

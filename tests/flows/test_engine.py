@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 
 import pytest
 
@@ -76,11 +77,15 @@ class Recording:
     def __init__(self, inner, events: list[str], local: bool = True) -> None:  # type: ignore[no-untyped-def]
         self.inner, self.events, self.local = inner, events, local
         self.hold: dict[str, asyncio.Event] = {}
+        self.started: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.finished: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
     async def parse(self, text: str, language: str | None = None) -> ParseResult:
         self.events.append(f"read {text}")
+        self.started[text].set()
         if text in self.hold:  # a server that takes its time over this text
             await self.hold[text].wait()
+        self.finished[text].set()
         return await self.inner.parse(text, language)
 
     async def aclose(self) -> None:
@@ -118,6 +123,37 @@ async def test_a_slow_nlu_server_does_not_hold_up_other_chats(app, embedded):
     assert [r.key for r in lukas] == ["password.offer_reset"] and not slow.done()
     server.hold["how many points do I have?"].set()
     assert any("points" in r.key for r in await slow)
+
+
+async def test_a_turn_cancelled_while_queueing_for_the_loop_leaves_the_others_in_order(
+    app, embedded
+):
+    """Emma's NLU server answers while Lukas's turn holds the loop; Emma's turn is then
+    cancelled (a shutdown). Pierre must still wait for Lukas, not slip in beside him."""
+    emma_text, lukas_text = "how many points do I have?", "reset my password"
+    parser = Recording(embedded, [], local=False)
+    parser.hold = {emma_text: asyncio.Event(), lukas_text: asyncio.Event()}
+    engine = build_dialogue(app, parser)
+    emma = asyncio.ensure_future(engine.handle(Turn("test", "emma", text=emma_text, event_id="1")))
+    await parser.started[emma_text].wait()  # Emma's server is working: the loop is free
+    parser.local = True  # Lukas's parser reads in-process, keeping the loop for his turn
+    lukas = asyncio.ensure_future(
+        engine.handle(Turn("test", "lukas", text=lukas_text, event_id="1"))
+    )
+    await parser.started[lukas_text].wait()
+    parser.hold[emma_text].set()
+    await parser.finished[emma_text].wait()  # Emma now queues behind Lukas
+    emma.cancel()
+    pierre = asyncio.ensure_future(
+        engine.handle(Turn("test", "pierre", payload="cmd:help", event_id="1"))
+    )
+    for _ in range(50):  # many turns of the loop: enough for Pierre's turn, were he let in
+        await asyncio.sleep(0)
+    assert not pierre.done()
+    parser.hold[lukas_text].set()
+    assert await lukas and await pierre
+    with pytest.raises(asyncio.CancelledError):
+        await emma
 
 
 @pytest.mark.postgres
