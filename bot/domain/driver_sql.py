@@ -6,11 +6,13 @@ trip (psycopg alone) was 230: the rest is per-execution work (execution context,
 proxy, connection wrapper). `DriverConnection` runs the same SQL, compiled once per
 statement and dialect, with the same processing of parameters and results (each type's
 `bind_processor` and `result_processor`), on psycopg's connection from the pool.
+Values written in a statement (`column == "x"`, a LIMIT) are sent as SQLAlchemy sends them;
+IN lists (expanding parameters) are refused.
 
 It offers the part of a `Connection` the hot paths use: `execute(statement, params)` and
 `dialect`; results have `one()`, `first()`, `all()` and `rowcount`, and rows name their
-columns as SQLAlchemy's do. Errors are SQLAlchemy's (an `IntegrityError` stays one), and a
-connection the server dropped leaves the pool.
+columns as SQLAlchemy's do. Errors are SQLAlchemy's (an `IntegrityError` stays one), and when
+the server dropped a connection the pool starts afresh.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect
+from sqlalchemy import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable
@@ -34,6 +36,13 @@ class Compiled:
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
+        binds = compiled.binds.values()
+        if any(bind.expanding or bind.literal_execute for bind in binds):
+            raise ValueError("IN lists and literal-execute parameters are not supported here")
+        # Values the statement carries itself (`column == "x"`, a LIMIT), under their names.
+        self._defaults = {
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+        }
         self._binds: dict[str, Processor] = {
             name: processor
             for name, bind in compiled.binds.items()
@@ -52,7 +61,8 @@ class Compiled:
 
     def params(self, values: dict[str, Any]) -> dict[str, Any]:
         binds = self._binds
-        return {k: (binds[k](v) if k in binds else v) for k, v in values.items()}
+        merged = {**self._defaults, **values} if self._defaults else values
+        return {k: (binds[k](v) if k in binds else v) for k, v in merged.items()}
 
     def make_row(self, values: Sequence[Any]) -> Any:
         if self._results:
@@ -62,17 +72,18 @@ class Compiled:
         return self.row._make(values) if self.row is not None else tuple(values)
 
 
-# Per engine's dialect, per statement; both weak, so a one-off statement is not kept.
-_COMPILED: weakref.WeakKeyDictionary[Dialect, weakref.WeakKeyDictionary[Executable, Compiled]] = (
+# Per engine, per statement; both weak, so neither a disposed engine nor a one-off statement
+# is kept (what is cached refers to the engine's dialect, never to the engine itself).
+_COMPILED: weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary[Executable, Compiled]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def compiled_for(statement: Executable, dialect: Dialect) -> Compiled:
-    known = _COMPILED.setdefault(dialect, weakref.WeakKeyDictionary())
+def compiled_for(statement: Executable, engine: Engine) -> Compiled:
+    known = _COMPILED.setdefault(engine, weakref.WeakKeyDictionary())
     found = known.get(statement)
     if found is None:
-        found = known[statement] = Compiled(statement, dialect)
+        found = known[statement] = Compiled(statement, engine.dialect)
     return found
 
 
@@ -102,22 +113,25 @@ class DriverResult:
 
 
 class DriverConnection:
-    """A pooled connection used through its driver (psycopg), in the pool's autocommit."""
+    """A connection of `engine`'s pool used through its driver (psycopg), in the pool's
+    autocommit."""
 
-    def __init__(self, pooled: PoolProxiedConnection, dialect: Dialect) -> None:
+    def __init__(self, pooled: PoolProxiedConnection, engine: Engine) -> None:
         self._pooled = pooled
-        self.dialect = dialect
+        self._engine = engine
+        self.dialect = engine.dialect
 
     def execute(self, statement: Executable, values: dict[str, Any] | None = None) -> DriverResult:
         values = values or {}
-        compiled = compiled_for(statement, self.dialect)
+        compiled = compiled_for(statement, self._engine)
         driver = self._pooled.driver_connection
         try:
             return DriverResult(compiled, driver.execute(compiled.sql, compiled.params(values)))
         except self.dialect.loaded_dbapi.Error as exc:
             dropped = self.dialect.is_disconnect(exc, self._pooled.dbapi_connection, None)
-            if dropped:
-                self._pooled.invalidate(exc)  # the pool opens a new one next time
+            if dropped:  # the server restarted: its other connections are gone too
+                self._pooled.invalidate(exc)
+                self._engine.dispose()  # a fresh pool, as SQLAlchemy's Connection would do
             raise DBAPIError.instance(
                 compiled.sql,
                 values,

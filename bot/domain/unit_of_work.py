@@ -72,7 +72,7 @@ class UnitOfWork:
         if self._chat_engine is not None:
             pooled = self._chat_engine.raw_connection()
             try:
-                yield DriverConnection(pooled, self._chat_engine.dialect)
+                yield DriverConnection(pooled, self._chat_engine)
             finally:
                 pooled.close()
             return

@@ -71,6 +71,11 @@ async def test_unknown_buttons_and_huge_messages_are_answered_kindly(engine):
     assert huge and huge[0].key.startswith("common.")
 
 
+async def soon(event: asyncio.Event) -> None:
+    """Waits for `event`; a broken engine fails the test instead of hanging it."""
+    await asyncio.wait_for(event.wait(), 10)
+
+
 class Recording:
     """The embedded parser, noting whose text it reads; `local` as a server's parser would say."""
 
@@ -135,14 +140,14 @@ async def test_a_turn_cancelled_while_queueing_for_the_loop_leaves_the_others_in
     parser.hold = {emma_text: asyncio.Event(), lukas_text: asyncio.Event()}
     engine = build_dialogue(app, parser)
     emma = asyncio.ensure_future(engine.handle(Turn("test", "emma", text=emma_text, event_id="1")))
-    await parser.started[emma_text].wait()  # Emma's server is working: the loop is free
+    await soon(parser.started[emma_text])  # Emma's server is working: the loop is free
     parser.local = True  # Lukas's parser reads in-process, keeping the loop for his turn
     lukas = asyncio.ensure_future(
         engine.handle(Turn("test", "lukas", text=lukas_text, event_id="1"))
     )
-    await parser.started[lukas_text].wait()
+    await soon(parser.started[lukas_text])
     parser.hold[emma_text].set()
-    await parser.finished[emma_text].wait()  # Emma now queues behind Lukas
+    await soon(parser.finished[emma_text])  # Emma now queues behind Lukas
     emma.cancel()
     pierre = asyncio.ensure_future(
         engine.handle(Turn("test", "pierre", payload="cmd:help", event_id="1"))
