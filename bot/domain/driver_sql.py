@@ -4,7 +4,7 @@ Every turn reads and saves its chat state, one statement each. Through SQLAlchem
 `Connection` such a statement cost about 530 µs on PostgreSQL here, of which the round
 trip (psycopg alone) was 230: the rest is per-execution work (execution context, result
 proxy, connection wrapper). `DriverConnection` runs the same SQL, compiled once per
-statement and dialect, with the same processing of parameters and results (each type's
+statement and engine, with the same processing of parameters and results (each type's
 `bind_processor` and `result_processor`), on psycopg's connection from the pool.
 Values written in a statement (`column == "x"`, a LIMIT) are sent as SQLAlchemy sends them;
 IN lists (expanding parameters) are refused.
@@ -36,8 +36,7 @@ class Compiled:
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
-        binds = compiled.binds.values()
-        if any(bind.expanding or bind.literal_execute for bind in binds):
+        if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
             raise ValueError("IN lists and literal-execute parameters are not supported here")
         # Values the statement carries itself (`column == "x"`, a LIMIT), under their names.
         self._defaults = {
@@ -80,7 +79,9 @@ _COMPILED: weakref.WeakKeyDictionary[Engine, weakref.WeakKeyDictionary[Executabl
 
 
 def compiled_for(statement: Executable, engine: Engine) -> Compiled:
-    known = _COMPILED.setdefault(engine, weakref.WeakKeyDictionary())
+    known = _COMPILED.get(engine)
+    if known is None:
+        known = _COMPILED[engine] = weakref.WeakKeyDictionary()
     found = known.get(statement)
     if found is None:
         found = known[statement] = Compiled(statement, engine.dialect)
