@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import errors
@@ -20,6 +21,8 @@ from bot.domain.models import (
     Registration,
 )
 
+T = TypeVar("T")
+
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
@@ -28,6 +31,12 @@ def normalise_email(email: str) -> str:
 class Repository:
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def locked(self, query: Select[tuple[T]]) -> T | None:
+        """The one row `query` finds, under SELECT ... FOR UPDATE (SQLite's writers queue
+        anyway) and read fresh from the database rather than from the session; or None."""
+        fresh = query.with_for_update().execution_options(populate_existing=True)
+        return self._session.scalars(fresh).one_or_none()
 
     def find_account(self, email: str, *, for_update: bool = False) -> BusinessAccount | None:
         query = select(BusinessAccount).where(BusinessAccount.email == normalise_email(email))

@@ -187,8 +187,7 @@ def _tell_member_staff_unreachable(uow: UnitOfWork, escalation_id: int) -> None:
 
 
 def _locked(uow: UnitOfWork, delivery_id: int) -> DeliveryRow:
-    query = select(DeliveryRow).where(DeliveryRow.id == delivery_id).with_for_update()
-    row = uow.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    row = uow.repo.locked(select(DeliveryRow).where(DeliveryRow.id == delivery_id))
     if row is None:
         raise errors.DeliveryNotFound(delivery_id)
     return row

@@ -88,9 +88,8 @@ def helpdesk_document(view: EscalationView) -> dict[str, Any]:
 
 
 def locked(uow: UnitOfWork, escalation_id: int) -> Escalation:
-    """The row under SELECT ... FOR UPDATE (SQLite's writers queue anyway): read fresh."""
-    query = select(Escalation).where(Escalation.id == escalation_id).with_for_update()
-    found = uow.session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    """The escalation, locked and read fresh (`Repository.locked`)."""
+    found = uow.repo.locked(select(Escalation).where(Escalation.id == escalation_id))
     if found is None:
         raise errors.EscalationNotFound(escalation_id)
     return found

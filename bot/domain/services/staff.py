@@ -104,8 +104,7 @@ def _find(uow: UnitOfWork, query: str) -> BusinessAccount | None:
 def _legacy_locked(uow: UnitOfWork, old_email: str) -> LegacyAccount:
     """Locked, so two staff linking one old account to two members cannot both succeed."""
     query = select(LegacyAccount).where(LegacyAccount.email == normalise_email(old_email))
-    query = query.with_for_update().execution_options(populate_existing=True)
-    legacy = uow.session.scalars(query).one_or_none()
+    legacy = uow.repo.locked(query)
     if legacy is None:
         raise errors.LegacyAccountNotFound(old_email)
     return legacy
