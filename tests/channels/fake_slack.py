@@ -19,10 +19,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,7 +31,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from tests.channels.loopback import LoopbackServer
+from tests.channels.loopback import Call, LoopbackServer
 
 BOT_TOKEN = "xoxb-1-test-bot-token"
 APP_TOKEN = "xapp-1-A0CPS-test-app-token"
@@ -42,16 +41,6 @@ BOT_USER_ID = "U0CPSBOT"
 BOT_ID = "B0CPSBOT"
 JSON_FIELDS = {"blocks", "attachments", "view", "metadata"}
 APP_METHODS = {"apps.connections.open"}  # the only methods an xapp- token may call
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    token: str
-    at: float = field(default_factory=time.monotonic)
-    status: int = 200
-    error: str | None = None
 
 
 @dataclass

@@ -19,7 +19,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.channels.loopback import LoopbackServer
+from tests.channels.loopback import Call, LoopbackServer
 
 JSON_FIELDS = {
     "reply_markup",
@@ -41,15 +41,6 @@ JSON_FIELDS = {
 }
 NUMBER_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections"}
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "CPS", "username": "cps_test_bot"}
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    token: str
-    at: float = field(default_factory=time.monotonic)
-    status: int = 200
 
 
 @dataclass

@@ -1,16 +1,32 @@
 """What the local fakes of web APIs share: a uvicorn server on 127.0.0.1 (a free port)
-started and stopped inside the test's event loop, and waiting on what the fake saw without
-sleeping. FakeTelegram, FakeSlack and FakeHelpdesk build on it."""
+started and stopped inside the test's event loop, waiting on what the fake saw without
+sleeping, and the record of one answered call. FakeTelegram, FakeSlack and FakeHelpdesk
+build on it."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
+
+
+@dataclass
+class Call:
+    """One request a fake API answered: its method, parameters and token, when it came, and
+    how it was answered (`error`: the fake Slack's error code)."""
+
+    method: str
+    params: dict[str, Any]
+    token: str
+    at: float = field(default_factory=time.monotonic)
+    status: int = 200
+    error: str | None = None
 
 
 def free_port() -> int:
