@@ -106,7 +106,9 @@ def build_dialogue(app: App, parser: Any) -> Any:
         default_language=app.settings.default_language,
         faq=data / "faq",
     )
-    return DialogueEngine(services, parser, build_registry())
+    engine = DialogueEngine(services, parser, build_registry())
+    engine.pipeline.max_attempts = app.settings.inbox_max_attempts
+    return engine
 
 
 def bootstrap(

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     delivery_poll_seconds: float = Field(default=2, gt=0, le=60)
     delivery_backoff_seconds: float = Field(default=1, gt=0, le=600)
     delivery_backoff_max_seconds: float = Field(default=300, gt=0, le=86400)
+    # The inbox: an event whose turn failed is tried again after `inbox_retry_seconds`
+    # (also how often stored events nobody handles are looked for), and set aside after
+    # `inbox_max_attempts` (`cps-bot inbox list`, `cps-bot inbox replay ID`).
+    inbox_retry_seconds: float = Field(default=5, gt=0, le=600)
+    inbox_max_attempts: int = Field(default=3, ge=1, le=100)
 
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None

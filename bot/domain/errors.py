@@ -162,6 +162,14 @@ class DeliveryNotFound(NotFound):
 
 
 @dataclass(eq=False)
+class InboxEventNotDead(NotFound):
+    """Only an event set aside (dead) can be replayed."""
+
+    event_row_id: int
+    code = "inbox_event_not_dead"
+
+
+@dataclass(eq=False)
 class AlreadyClaimed(DomainError):
     """Another staff member has the escalation; their name tells the second one whom to ask."""
 

@@ -80,3 +80,11 @@ class MemberNotice(enum.StrEnum):
     STILL_WAITING = "still_waiting"
     RESOLVED = "resolved"
     STAFF_UNREACHABLE = "staff_unreachable"
+
+
+class InboxStatus(enum.StrEnum):
+    """Where an inbound event is: stored and waiting, handled, or set aside for an operator."""
+
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"

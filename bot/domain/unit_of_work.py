@@ -1,4 +1,10 @@
-"""One unit of work per use case: commit on success, roll back on any error."""
+"""One unit of work per use case: commit on success, roll back on any error.
+
+Inside a member's turn the use cases share the turn's one transaction: `nested()` gives
+each of them a unit of work on the turn's session whose `with` block is a SAVEPOINT, its
+`commit()` the savepoint's release and an error its rollback. So a use case keeps its
+all-or-nothing meaning, and nothing of the turn is durable until the turn commits.
+"""
 
 from __future__ import annotations
 
@@ -86,16 +92,17 @@ class UnitOfWork:
             yield connection
 
     def commit(self) -> None:
-        assert self._session is not None
-        self._session.commit()
+        self.session.commit()
 
     def add(self, entity: object) -> None:
-        assert self._session is not None
-        self._session.add(entity)
+        self.session.add(entity)
 
     def flush(self) -> None:
-        assert self._session is not None
-        self._session.flush()
+        self.session.flush()
+
+    def nested(self) -> UnitOfWork:
+        """A unit of work for one use case inside this one's open transaction (a turn)."""
+        return SavepointUnitOfWork(self)
 
     def send_mail(self, kind: str, recipient: str, language: str, **data: Any) -> None:
         """Queue an e-mail in the outbox; delivery happens outside the transaction."""
@@ -109,3 +116,45 @@ class UnitOfWork:
                 created_at=self.clock.now(),
             )
         )
+
+
+class SavepointUnitOfWork(UnitOfWork):
+    """A use case inside a turn: its block is a SAVEPOINT of the turn's transaction."""
+
+    def __init__(self, parent: UnitOfWork) -> None:
+        super().__init__(parent._session_factory, parent.policy, parent.clock, parent.numbers, None)
+        self._parent = parent
+        self._savepoint: Any = None
+
+    def __enter__(self) -> UnitOfWork:
+        session = self._parent.session
+        self._savepoint = session.begin_nested()
+        self._session = session
+        self.repo = Repository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._savepoint is not None and self._savepoint.is_active:
+            self._savepoint.rollback()  # the use case failed: undo its part only
+        self._savepoint = None
+        self._session = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is not None:
+            return self._session
+        return self._parent.session  # read outside a `with`: the turn's session
+
+    def commit(self) -> None:
+        assert self._savepoint is not None, "unit of work used outside its `with` block"
+        self._savepoint.commit()  # RELEASE SAVEPOINT: durable when the turn commits
+        self._savepoint = self._session.begin_nested() if self._session is not None else None
+
+    @contextmanager
+    def core_connection(self, *, write: bool) -> Iterator[Connection | DriverConnection]:
+        yield self._parent.session.connection()  # the turn's transaction

@@ -1,13 +1,14 @@
 """The dialogue engine: one path for every channel, Turn in, Replies out.
 
-A turn: take the event id once -> load the conversation -> understand (buttons first,
-then NLU) -> global commands, digressions, or the active flow's step -> save the
-conversation with a version check (redo the turn if another process saved first).
+A turn: understand (buttons first, then NLU) -> in ONE transaction: lock the conversation
+(across processes), take the event from the inbox, load the conversation, global commands,
+digressions or the active flow's step (each use case a savepoint), queue the replies as a
+delivery, save -> commit. Nothing is redone: a turn's domain effects happen once.
 
 Turns take the channel's event loop one at a time, in arrival order (`_work`): when
 many chats write at once, the first answer leaves after one turn's work rather than after
 all of them, as it would if their turns took slices of the loop in turn. Within a turn
-the loop still serves network I/O between three short slices (load; understand and
+the loop still serves network I/O between two short slices (understand; the turn
 route; save), so answers being sent and polls are not held up behind it. An NLU server
 (Rasa) is awaited outside that gate, so other chats' turns go on meanwhile. (A worker
 thread measured worse: with the GIL, the loop and the thread slowed each other down; see
@@ -18,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.domain.services import conversations
@@ -28,6 +31,8 @@ from bot.domain.services.conversations import ConversationState
 from bot.flows.base import Registry
 from bot.flows.context import Context, Services
 from bot.flows.messages import Reply, Turn
+from bot.flows.pipeline import Pipeline
+from bot.flows.reply_codec import encode_replies
 from bot.flows.router import route
 from bot.flows.safety import looks_like_password
 from bot.nlu.engines import Parser
@@ -35,6 +40,19 @@ from bot.nlu.result import ParseResult
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LENGTH = 40
+
+
+@dataclass
+class TurnOutcome:
+    """What a turn committed: its replies, and the delivery that carries them."""
+
+    replies: list[Reply]
+    language: str
+    delivery_id: int | None = None
+    send_now: bool = False  # the channel sends at once (else they wait behind older ones)
+    handled: bool = True
+    more_waiting: bool = False  # more events of this chat wait in the inbox
+    staff_news: bool = False
 
 
 class DialogueEngine:
@@ -54,36 +72,89 @@ class DialogueEngine:
         # The language each chat's last replies were written in, so a channel renders them
         # without reading the conversation back (bounded: oldest chats are dropped).
         self._languages: OrderedDict[str, str] = OrderedDict()
+        self._nlu_languages: OrderedDict[str, str | None] = OrderedDict()
+        self.pipeline = Pipeline(services.uow)
         # Called (on the loop) after a turn that queued something for staff.
         self.on_staff_news: Callable[[], object] | None = None
 
-    async def handle(self, turn: Turn) -> list[Reply]:
-        """Replies for one turn; [] when this event id was already handled."""
+    async def take(self, turn: Turn, answer: list[Reply] | None = None) -> TurnOutcome:
+        """One turn in one transaction: the event taken from the inbox, the conversation
+        locked and updated, the domain changed, the replies queued as a delivery.
+
+        `answer` gives the replies of an event a channel answers itself (a sticker, an
+        edit): it is taken and answered through the same outbox, without the flows.
+        An event that is not this turn's (handled before, or behind an older one of the
+        same chat) gives no replies and `handled` False.
+        """
         # A typed password is hidden and warned about, and never reaches the NLU (a server).
-        password = bool(turn.text) and looks_like_password(turn.text or "")
+        password = answer is None and bool(turn.text) and looks_like_password(turn.text or "")
         async with self._locks[turn.key], self._work:
-            for _attempt in range(3):
-                conversation = conversations.load_conversation(
-                    self.services.uow(), turn.key, turn.event_id
-                )
-                if conversation is None:
-                    log.info("event %s of %s already handled", turn.event_id, turn.key)
-                    return []
-                await asyncio.sleep(0)  # let network news in between slices
-                nlu = None
-                if turn.payload is None and turn.text and not password:
-                    nlu = await self._understand(turn.text, conversation.language)
-                replies, staff_news = self._turn(conversation, turn, nlu, password)
-                await asyncio.sleep(0)
-                if not conversations.save_conversation(
-                    self.services.uow(), conversation, turn.event_id
-                ):
-                    continue  # another process saved first: redo the turn on its state
-                self._remember_language(turn.key, conversation.language)
-                if staff_news and self.on_staff_news is not None:
-                    self.on_staff_news()  # e.g. wake the worker that posts to Slack
-                return replies
-            raise RuntimeError(f"conversation {turn.key} kept changing under this turn")
+            nlu = None
+            if answer is None and turn.payload is None and turn.text and not password:
+                nlu = await self._understand(turn.text, self._nlu_language(turn.key))
+            await asyncio.sleep(0)  # let network news in between slices
+            outcome = self._commit_turn(turn, nlu, password, answer)
+        if outcome.staff_news and self.on_staff_news is not None:
+            self.on_staff_news()  # e.g. wake the worker that posts to Slack
+        return outcome
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        """Replies for one turn, taken as delivered by the caller (tests, in-process use);
+        [] when this event id was already handled."""
+        outcome = await self.take(turn)
+        if outcome.delivery_id is not None:
+            self.pipeline.delivered(outcome.delivery_id)
+        return outcome.replies
+
+    def _commit_turn(
+        self,
+        turn: Turn,
+        nlu: ParseResult | None,
+        password: bool,
+        answer: list[Reply] | None,
+    ) -> TurnOutcome:
+        with conversations.open_turn(
+            self.services.uow(), turn.key, turn.channel, turn.event_id
+        ) as open_turn:
+            if open_turn is None:
+                log.info("event %s of %s is not this turn's", turn.event_id, turn.key)
+                return TurnOutcome([], self.language_of(turn.key), handled=False)
+            conversation = open_turn.conversation
+            staff_news = False
+            if answer is None:
+                services = replace(self.services, uow=open_turn.use_case_uow)
+                replies, staff_news = self._turn(services, conversation, turn, nlu, password)
+            else:
+                replies = answer
+                if conversation.language is None:
+                    conversation.language = self._language(self.services, conversation, turn)
+            language = conversation.language or self.services.default_language
+            queued = None
+            if replies:
+                payload = {
+                    "kind": "replies",
+                    "language": language,
+                    "replies": encode_replies(replies),
+                }
+                event = turn.event_id or uuid.uuid4().hex
+                queued = open_turn.queue_replies(payload, f"reply:{turn.key}:{event}")
+            open_turn.commit()
+        self._remember_language(turn.key, conversation.language)
+        return TurnOutcome(
+            replies,
+            language,
+            delivery_id=queued.delivery_id if queued else None,
+            send_now=bool(queued and queued.send_now),
+            more_waiting=open_turn.more_waiting,
+            staff_news=staff_news,
+        )
+
+    def _nlu_language(self, key: str) -> str | None:
+        """The chat's language for the NLU (None for a new chat: the NLU detects it)."""
+        if key in self._nlu_languages:
+            return self._nlu_languages[key]
+        conversation = conversations.load_conversation(self.services.uow(), key)
+        return conversation.language if conversation is not None else None
 
     async def _understand(self, text: str, language: str | None) -> ParseResult:
         """The NLU's reading; a parser that waits on a server lets other turns work meanwhile."""
@@ -122,6 +193,7 @@ class DialogueEngine:
     def forget(self, key: str) -> None:
         conversations.forget_conversation(self.services.uow(), key)
         self._languages.pop(key, None)
+        self._nlu_languages.pop(key, None)
 
     def language_of(self, key: str) -> str:
         """The language of this chat's latest replies."""
@@ -134,25 +206,30 @@ class DialogueEngine:
     def _remember_language(self, key: str, language: str | None) -> None:
         self._languages[key] = language or self.services.default_language
         self._languages.move_to_end(key)
+        self._nlu_languages[key] = language
+        self._nlu_languages.move_to_end(key)
         while len(self._languages) > 10_000:
             self._languages.popitem(last=False)
+        while len(self._nlu_languages) > 10_000:
+            self._nlu_languages.popitem(last=False)
 
     def _turn(
         self,
+        services: Services,
         conversation: ConversationState,
         turn: Turn,
         nlu: ParseResult | None,
         password: bool,
     ) -> tuple[list[Reply], bool]:
         """The replies, and whether the turn queued news for staff."""
-        language = self._language(conversation, turn)
+        language = self._language(services, conversation, turn)
         if password:
             self._remember(conversation.state, "member", "[hidden: looked like a password]")
             conversation.language = language
             return [Reply("common.password_warning", delete_user_message=True)], False
         if nlu is not None and conversation.language is None and nlu.language in self.languages:
             language = nlu.language
-        ctx = Context(self.services, conversation.state, conversation.email, language, turn, nlu)
+        ctx = Context(services, conversation.state, conversation.email, language, turn, nlu)
         self._remember(conversation.state, "member", turn.text or f"[{turn.payload}]")
         route(ctx, self.flows)
         if ctx.email != conversation.email:
@@ -163,11 +240,12 @@ class DialogueEngine:
             self._remember(conversation.state, "bot", reply.key)
         return ctx.replies, ctx.staff_news
 
-    def _language(self, conversation: ConversationState, turn: Turn) -> str:
+    def _language(self, services: Services, conversation: ConversationState, turn: Turn) -> str:
         if conversation.language:
             return conversation.language
         if conversation.email:
-            return self._account_language(conversation.email)
+            language = account_language(services.uow(), conversation.email)
+            return language if language in self.languages else "en"
         hint = (turn.language_hint or "")[:2].lower()
         return hint if hint in self.languages else self.services.default_language
 

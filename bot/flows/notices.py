@@ -13,6 +13,7 @@ from typing import Any
 from bot.domain.services import handoff
 from bot.flows.live_chat import LEAVE, rating_request
 from bot.flows.messages import Button, Reply
+from bot.flows.reply_codec import decode_replies
 
 MEMBER = "member"
 
@@ -20,6 +21,8 @@ MEMBER = "member"
 def notice_replies(payload: dict[str, Any]) -> list[Reply]:
     """The replies for one member delivery's payload ({"kind", "params"})."""
     kind = payload.get("kind")
+    if kind == "replies":  # a turn's answer that waited in the outbox
+        return decode_replies(payload.get("replies") or [])
     params = {k: str(v) for k, v in (payload.get("params") or {}).items()}
     if kind == "resolved":
         return [rating_request()]

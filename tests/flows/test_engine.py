@@ -105,7 +105,7 @@ async def test_when_many_chats_write_at_once_answers_leave_in_arrival_order(app,
     members = ["emma", "lukas", "pierre", "sofia"]
 
     async def member(name: str) -> None:
-        await engine.handle(Turn("test", name, text=f"hello from {name}", event_id="1"))
+        await engine.handle(Turn("test", name, text=f"hello from {name}", event_id=name))
         events.append(f"answer {name}")
 
     await asyncio.gather(*(member(name) for name in members))
@@ -123,7 +123,7 @@ async def test_a_slow_nlu_server_does_not_hold_up_other_chats(app, embedded):
         engine.handle(Turn("test", "emma", text="how many points do I have?", event_id="1"))
     )
     lukas = await asyncio.wait_for(
-        engine.handle(Turn("test", "lukas", text="reset my password", event_id="1")), 10
+        engine.handle(Turn("test", "lukas", text="reset my password", event_id="2")), 10
     )
     assert [r.key for r in lukas] == ["password.offer_reset"] and not slow.done()
     server.hold["how many points do I have?"].set()
@@ -143,14 +143,14 @@ async def test_a_turn_cancelled_while_queueing_for_the_loop_leaves_the_others_in
     await soon(parser.started[emma_text])  # Emma's server is working: the loop is free
     parser.local = True  # Lukas's parser reads in-process, keeping the loop for his turn
     lukas = asyncio.ensure_future(
-        engine.handle(Turn("test", "lukas", text=lukas_text, event_id="1"))
+        engine.handle(Turn("test", "lukas", text=lukas_text, event_id="2"))
     )
     await soon(parser.started[lukas_text])
     parser.hold[emma_text].set()
     await soon(parser.finished[emma_text])  # Emma now queues behind Lukas
     emma.cancel()
     pierre = asyncio.ensure_future(
-        engine.handle(Turn("test", "pierre", payload="cmd:help", event_id="1"))
+        engine.handle(Turn("test", "pierre", payload="cmd:help", event_id="3"))
     )
     for _ in range(50):  # many turns of the loop: enough for Pierre's turn, were he let in
         await asyncio.sleep(0)

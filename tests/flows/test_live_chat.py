@@ -9,7 +9,11 @@ from bot.handlers.console import ConsoleChat
 
 
 def _member_notices(app, key):
-    return [d.payload for d in handoff.take_due(app.uow(), ["member"], key_prefix=key)]
+    """What the chat's delivery worker sends now (and marks delivered, as it would)."""
+    due = handoff.take_due(app.uow(), ["member"], key_prefix=key)
+    for delivery in due:
+        handoff.delivered(app.uow(), delivery.id)
+    return [d.payload for d in due]
 
 
 def _thread_lines(app, escalation_id):

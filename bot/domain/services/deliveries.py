@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from bot.domain import errors
 from bot.domain.models import Delivery as DeliveryRow
@@ -85,23 +86,60 @@ def take_due(
         card_posted = exists().where(
             Escalation.id == DeliveryRow.escalation_id, Escalation.card_ts.is_not(None)
         )
+        earlier = aliased(DeliveryRow)
+        # A chat's messages leave in order: none is taken while an earlier one waits for a
+        # later attempt or is in another worker's hands (an earlier one due now comes first
+        # in this same batch).
+        head_of_chat = ~exists().where(
+            earlier.conversation_key == DeliveryRow.conversation_key,
+            earlier.target == DeliveryTarget.MEMBER,
+            earlier.delivered_at.is_(None),
+            earlier.id < DeliveryRow.id,
+            earlier.next_attempt_at > now,
+        )
         query = select(DeliveryRow).where(
             DeliveryRow.target.in_(wanted),
             DeliveryRow.delivered_at.is_(None),
             DeliveryRow.next_attempt_at <= now,
             DeliveryRow.target.not_in(NEEDS_CARD) | card_posted,
+            (DeliveryRow.target != DeliveryTarget.MEMBER) | head_of_chat,
         )
         if key_prefix is not None:
             query = query.where(
                 DeliveryRow.conversation_key.startswith(key_prefix, autoescape=True)
             )
         query = query.order_by(DeliveryRow.id).limit(limit).with_for_update(skip_locked=True)
-        rows = uow.session.scalars(query).all()
+        rows = _in_chat_order(uow, list(uow.session.scalars(query).all()))
         taken = [_delivery(row) for row in rows]
         for row in rows:
             row.next_attempt_at = now + lease
         uow.commit()
         return taken
+
+
+def _in_chat_order(uow: UnitOfWork, rows: list[DeliveryRow]) -> list[DeliveryRow]:
+    """Drops a chat's rows when its earliest undelivered one is not among them (another
+    worker is taking it this very moment): they are taken again after it."""
+    chats = {r.conversation_key for r in rows if r.target is DeliveryTarget.MEMBER}
+    if not chats:
+        return rows
+    first = dict(
+        uow.session.execute(
+            select(DeliveryRow.conversation_key, func.min(DeliveryRow.id))
+            .where(
+                DeliveryRow.conversation_key.in_(chats),
+                DeliveryRow.target == DeliveryTarget.MEMBER,
+                DeliveryRow.delivered_at.is_(None),
+            )
+            .group_by(DeliveryRow.conversation_key)
+        ).all()
+    )
+    taken_ids = {r.id for r in rows}
+    return [
+        r
+        for r in rows
+        if r.target is not DeliveryTarget.MEMBER or first.get(r.conversation_key) in taken_ids
+    ]
 
 
 def delivered(uow: UnitOfWork, delivery_id: int, result: dict[str, Any] | None = None) -> None:
@@ -112,6 +150,8 @@ def delivered(uow: UnitOfWork, delivery_id: int, result: dict[str, Any] | None =
             return
         row.delivered_at = uow.clock.now()
         row.result = result
+        if row.target is DeliveryTarget.MEMBER and row.payload.get("kind") == "replies":
+            row.payload = {"kind": "replies"}  # delivered: what was said is not kept here
         escalation = uow.session.get(Escalation, row.escalation_id) if row.escalation_id else None
         if escalation is not None and result:
             if row.target is DeliveryTarget.SLACK_CARD and result.get("ts"):
@@ -147,6 +187,27 @@ def failed(
             _tell_member_staff_unreachable(uow, row.escalation_id)
         uow.commit()
         return row.next_attempt_at
+
+
+def release_leases(uow: UnitOfWork, key_prefix: str) -> int:
+    """A channel's only process starts (Telegram polling allows one): the messages a
+    stopped or killed one had taken but not sent are due again, at once. Those waiting
+    after a failure keep their backoff."""
+    with uow:
+        now = uow.clock.now()
+        rows = uow.session.scalars(
+            select(DeliveryRow).where(
+                DeliveryRow.target == DeliveryTarget.MEMBER,
+                DeliveryRow.delivered_at.is_(None),
+                DeliveryRow.attempts == 0,
+                DeliveryRow.next_attempt_at > now,
+                DeliveryRow.conversation_key.startswith(key_prefix, autoescape=True),
+            )
+        ).all()
+        for row in rows:
+            row.next_attempt_at = now
+        uow.commit()
+        return len(rows)
 
 
 def pending(uow: UnitOfWork, target: str | None = None) -> int:

@@ -1,0 +1,285 @@
+"""The inbox: inbound events stored durably before the channel is told they arrived.
+
+A channel stores each event (`receive`, `receive_many`) before it acknowledges it: in
+polling before the next getUpdates offset confirms it, in webhook mode before the 200. The
+turn that handles an event marks it done in the turn's own transaction (`take_in_turn`), so
+an event is handled once however often it arrives. What a restart finds still pending is
+handled then (`pending`). An event that cannot be parsed, or keeps failing, is set aside
+(`DEAD`) with its reason, for an operator to list (`dead_letters`) and `replay`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.domain import errors
+from bot.domain.models import InboxEvent
+from bot.domain.types import InboxStatus
+from bot.domain.unit_of_work import UnitOfWork
+
+_INBOX = InboxEvent.__table__
+REASON_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """An event as a channel hands it in: `payload` is what it needs to handle it again."""
+
+    channel: str
+    event_id: str
+    conversation_key: str | None
+    seq: int
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    channel: str
+    event_id: str
+    conversation_key: str | None
+    seq: int
+    payload: dict[str, Any] | None
+    status: str
+    attempts: int
+    error: str | None
+    received_at: datetime
+
+
+def _insert_ignoring_duplicates(connection: Connection) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(_INBOX).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+
+
+def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
+    """Store the events in one commit; for each, whether it is new (not stored before)."""
+    if not events:
+        return []
+    with uow:  # the domain's engine: a synchronous commit, durable before the ack
+        now = uow.clock.now()
+        connection = uow.session.connection()
+        statement = _insert_ignoring_duplicates(connection).returning(_INBOX.c.event_id)
+        fresh: set[tuple[str, str]] = set()
+        for event in events:  # one statement each: RETURNING tells which were new
+            row = connection.execute(
+                statement,
+                {
+                    "channel": event.channel,
+                    "event_id": event.event_id,
+                    "conversation_key": event.conversation_key,
+                    "seq": event.seq,
+                    "payload": event.payload,
+                    "status": InboxStatus.PENDING,
+                    "attempts": 0,
+                    "received_at": now,
+                },
+            ).first()
+            if row is not None:
+                fresh.add((event.channel, event.event_id))
+        uow.commit()
+    return [(e.channel, e.event_id) in fresh for e in events]
+
+
+def receive(uow: UnitOfWork, event: Inbound) -> bool:
+    return receive_many(uow, [event])[0]
+
+
+def set_aside(uow: UnitOfWork, event: Inbound, reason: str) -> None:
+    """An event no one can handle (it cannot be parsed): kept, dead, for an operator."""
+    with uow:
+        now = uow.clock.now()
+        connection = uow.session.connection()
+        connection.execute(
+            _insert_ignoring_duplicates(connection),
+            {
+                "channel": event.channel,
+                "event_id": event.event_id,
+                "conversation_key": event.conversation_key,
+                "seq": event.seq,
+                "payload": event.payload,
+                "status": InboxStatus.DEAD,
+                "attempts": 1,
+                "error": reason[:REASON_LENGTH],
+                "received_at": now,
+            },
+        )
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What `take_in_turn` found: whether this turn handles the event, and whether more
+    events of the conversation wait behind it (the turn's process goes on with them)."""
+
+    handle: bool
+    more_waiting: bool = False
+
+
+_PENDING_OF_CONVERSATION = (
+    select(_INBOX.c.id)
+    .where(_INBOX.c.conversation_key == bindparam("key"), _INBOX.c.status == InboxStatus.PENDING)
+    .order_by(_INBOX.c.seq, _INBOX.c.id)
+    .limit(2)
+)
+_FIND = select(_INBOX.c.id, _INBOX.c.status).where(
+    _INBOX.c.channel == bindparam("channel"), _INBOX.c.event_id == bindparam("event_id")
+)
+_MARK_DONE = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("row_id"))
+    .values(
+        status=InboxStatus.DONE,
+        handled_at=bindparam("now", type_=InboxEvent.handled_at.type),
+        payload=None,
+        error=None,
+    )
+)
+_RECORD_DONE = insert(_INBOX).values(
+    channel=bindparam("channel"),
+    event_id=bindparam("event_id"),
+    conversation_key=bindparam("key"),
+    seq=0,
+    payload=None,
+    status=InboxStatus.DONE,
+    attempts=0,
+    received_at=bindparam("now", type_=InboxEvent.received_at.type),
+    handled_at=bindparam("now", type_=InboxEvent.handled_at.type),
+)
+
+
+def take_in_turn(
+    connection: Connection, channel: str, event_id: str, key: str, now: datetime
+) -> Taken:
+    """Inside the turn's transaction, with the conversation locked: mark the event done.
+
+    Not handled when it was handled already, or when an older event of the same
+    conversation is still pending (that one goes first, and whoever handles it goes on with
+    this one). An event the channel did not store first (a direct call) is recorded as
+    done here; the unique (channel, event id) still lets only one turn take it.
+    """
+    values = {"channel": channel, "event_id": event_id, "key": key, "now": now}
+    found = connection.execute(_FIND, values).first()
+    if found is None:
+        connection.execute(_RECORD_DONE, values)
+        return Taken(True)
+    if InboxStatus(found.status) is not InboxStatus.PENDING:
+        return Taken(False)
+    heads = connection.execute(_PENDING_OF_CONVERSATION, values).scalars().all()
+    if heads and heads[0] != found.id:
+        return Taken(False)
+    connection.execute(_MARK_DONE, {"row_id": found.id, "now": now})
+    return Taken(True, more_waiting=len(heads) > 1)
+
+
+def mark_done(uow: UnitOfWork, channel: str, event_id: str) -> None:
+    """An event handled without a turn (nothing to say, or said outside the outbox)."""
+    with uow:
+        uow.session.execute(
+            update(_INBOX)
+            .where(
+                _INBOX.c.channel == channel,
+                _INBOX.c.event_id == event_id,
+                _INBOX.c.status == InboxStatus.PENDING,
+            )
+            .values(status=InboxStatus.DONE, handled_at=uow.clock.now(), payload=None)
+        )
+        uow.commit()
+
+
+def status_of(uow: UnitOfWork, channel: str, event_id: str) -> InboxStatus | None:
+    with uow:
+        found = uow.session.execute(_FIND, {"channel": channel, "event_id": event_id}).first()
+        return InboxStatus(found.status) if found is not None else None
+
+
+def pending_of(uow: UnitOfWork, key: str) -> list[StoredEvent]:
+    """The conversation's pending events, oldest first (to go on with after a turn)."""
+    with uow:
+        query = (
+            select(InboxEvent)
+            .where(InboxEvent.conversation_key == key, InboxEvent.status == InboxStatus.PENDING)
+            .order_by(InboxEvent.seq, InboxEvent.id)
+        )
+        return [_stored(row) for row in uow.session.scalars(query)]
+
+
+def attempt_failed(
+    uow: UnitOfWork, channel: str, event_id: str, reason: str, *, max_attempts: int
+) -> InboxStatus:
+    """A turn on this event failed; after `max_attempts` it is set aside (DEAD)."""
+    with uow:
+        row = uow.repo.locked(
+            select(InboxEvent).where(InboxEvent.channel == channel, InboxEvent.event_id == event_id)
+        )
+        if row is None or row.status is not InboxStatus.PENDING:
+            return row.status if row is not None else InboxStatus.DONE
+        row.attempts += 1
+        row.error = reason[:REASON_LENGTH]
+        if row.attempts >= max_attempts:
+            row.status = InboxStatus.DEAD
+        uow.commit()
+        return row.status
+
+
+def pending(
+    uow: UnitOfWork,
+    channels: Iterable[str],
+    *,
+    older_than: timedelta = timedelta(0),
+    limit: int = 100,
+) -> list[StoredEvent]:
+    """Pending events received before `older_than` ago, the head of each conversation first."""
+    with uow:
+        cutoff = uow.clock.now() - older_than
+        query = (
+            select(InboxEvent)
+            .where(
+                InboxEvent.status == InboxStatus.PENDING,
+                InboxEvent.channel.in_(list(channels)),
+                InboxEvent.received_at <= cutoff,
+            )
+            .order_by(InboxEvent.seq, InboxEvent.id)
+            .limit(limit)
+        )
+        return [_stored(row) for row in uow.session.scalars(query)]
+
+
+def dead_letters(uow: UnitOfWork, channel: str | None = None) -> list[StoredEvent]:
+    with uow:
+        query = select(InboxEvent).where(InboxEvent.status == InboxStatus.DEAD)
+        if channel is not None:
+            query = query.where(InboxEvent.channel == channel)
+        return [_stored(row) for row in uow.session.scalars(query.order_by(InboxEvent.id))]
+
+
+def replay(uow: UnitOfWork, event_row_id: int) -> StoredEvent:
+    """An operator sends a dead event back: pending again, its attempts counted afresh."""
+    with uow:
+        row = uow.repo.locked(select(InboxEvent).where(InboxEvent.id == event_row_id))
+        if row is None or row.status is not InboxStatus.DEAD:
+            raise errors.InboxEventNotDead(event_row_id)
+        row.status, row.attempts, row.error = InboxStatus.PENDING, 0, None
+        row.received_at = uow.clock.now() - timedelta(days=1)  # due for the next sweep
+        uow.commit()
+        return _stored(row)
+
+
+def _stored(row: InboxEvent) -> StoredEvent:
+    return StoredEvent(
+        id=row.id,
+        channel=row.channel,
+        event_id=row.event_id,
+        conversation_key=row.conversation_key,
+        seq=row.seq,
+        payload=dict(row.payload) if row.payload is not None else None,
+        status=row.status.value,
+        attempts=row.attempts,
+        error=row.error,
+        received_at=row.received_at,
+    )
