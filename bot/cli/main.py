@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, db, member, nlu, run, staff
+from bot.cli import chat, db, inbox, member, nlu, run, staff
 
 app = typer.Typer(
     help="CPS support bot: members, database, chat channels and priority support.",
@@ -17,6 +17,7 @@ app.add_typer(nlu.app, name="nlu")
 app.add_typer(chat.app, name="chat")
 app.add_typer(run.app, name="run")
 app.add_typer(staff.app, name="staff")
+app.add_typer(inbox.app, name="inbox")
 
 
 def main() -> None:

@@ -176,7 +176,9 @@ class DeliveryWorker:
         attempt = delivery.attempts + 1
         what = f"{self.name}: delivery {delivery.id} ({delivery.target}) attempt {attempt}"
         log.log(level, "%s: %s", what, reason)
-        return self._failed(delivery, reason, retry_after)
+        next_at = self._failed(delivery, reason, retry_after)
+        self.wake_at(next_at)
+        return next_at
 
     def _failed(self, delivery: Delivery, reason: str, retry_after: float | None) -> datetime:
         return self.outbox.failed(
@@ -205,6 +207,12 @@ class DeliveryWorker:
     def wake(self) -> None:
         """Deliver now rather than at the next poll (something was just queued)."""
         self._wakeup.set()
+
+    def wake_at(self, when: datetime) -> None:
+        """Deliver again when a delivery that failed is due, rather than at the next poll."""
+        delay = (when - self.uow_factory().clock.now()).total_seconds()
+        if self._task is not None and 0 < delay < self.poll_seconds:
+            asyncio.get_running_loop().call_later(delay, self._wakeup.set)
 
     async def run(self) -> None:
         """Deliver until `stop()`: at every poll, and at once when woken."""

@@ -10,6 +10,8 @@ the delivery guarantees (each update once, one chat in order, retries).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,7 +25,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
+    Updater,
     filters,
 )
 
@@ -32,6 +34,7 @@ from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import default_catalogs
 from bot.flows.notices import MEMBER, OUTBOX
 from bot.handlers.delivery import DeliveryWorker
+from bot.handlers.telegram_intake import DurablePolling, TelegramIntake
 from bot.handlers.telegram_reliability import PerChatOrder, RetryingRateLimiter
 from bot.handlers.telegram_updates import CHANNEL, COMMAND_PAYLOADS, TelegramChannel
 from bot.nlu.factory import build_parser
@@ -88,7 +91,15 @@ def build_application(
         )
     )
     builder.concurrent_updates(PerChatOrder(settings.telegram_concurrent_updates))
-    builder.application_class(ChannelApplication, {"channel": channel, "closers": closers})
+    builder.application_class(
+        ChannelApplication,
+        {
+            "channel": channel,
+            "closers": closers,
+            "intake": TelegramIntake(engine.pipeline),
+            "sweep_seconds": settings.inbox_retry_seconds,
+        },
+    )
     application = builder.build()
     _add_handlers(application, channel)
     services = getattr(engine, "services", None)  # a test's stand-in engine may have none
@@ -98,13 +109,70 @@ def build_application(
         settings,
         services.uow,
         [MEMBER],
-        lambda delivery: channel.deliver_notice(application.bot, delivery),
+        lambda delivery: channel.deliver(application.bot, delivery),
         outbox=OUTBOX,
-        name="telegram-notices",
+        name="telegram-delivery",
         key_prefix=f"{CHANNEL}:",
     )
+    channel.delivery = application.notices
     application.companions.append(application.notices)
     return application
+
+
+class InboxSweeper:
+    """Hands the application the stored updates nobody is handling: at start, what a
+    stopped or killed process left; then, every `seconds`, what failed and waits for
+    another attempt, or what another process left behind."""
+
+    def __init__(self, application: ChannelApplication, seconds: float) -> None:
+        self.application = application
+        self.seconds = seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> asyncio.Task[None]:
+        self._task = asyncio.create_task(self._run(), name="inbox-sweep")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def sweep(self, older_than: float) -> int:
+        application = self.application
+        events = application.channel.pipeline.pending([CHANNEL], older_than=older_than)
+        handed = 0
+        for event in events:
+            if (
+                event.payload is None
+                or event.seq in application.in_flight
+                or event.seq in application.intake.waiting
+            ):
+                continue
+            try:
+                update = Update.de_json(event.payload, application.bot)
+            except Exception as exc:  # stored by another version, say: set it aside
+                application.channel.pipeline.turn_failed(
+                    CHANNEL, event.event_id, f"unparseable: {type(exc).__name__}"
+                )
+                continue
+            await application.update_queue.put(update)
+            handed += 1
+        if handed:
+            log.info("inbox: %d stored update(s) handed on", handed)
+        return handed
+
+    async def _run(self) -> None:
+        older_than = 0.0  # at start: everything stored and not handled is left over
+        while True:
+            try:
+                await self.sweep(older_than)
+            except Exception as exc:  # the database may be away for a moment
+                log.error("inbox sweep failed: %s", type(exc).__name__)
+            older_than = self.seconds
+            await asyncio.sleep(self.seconds)
 
 
 class Companion(Protocol):
@@ -125,13 +193,36 @@ class ChannelApplication(Application):  # type: ignore[misc]
         *,
         channel: TelegramChannel,
         closers: list[Callable[[], Awaitable[None] | None]],
+        intake: TelegramIntake,
+        sweep_seconds: float,
         **kwargs: Any,
     ) -> None:
+        updater = kwargs.get("updater")
+        if updater is not None and not isinstance(updater.bot, DurablePolling):
+            # Polling stores what it fetched before the next offset confirms it.
+            kwargs["updater"] = Updater(DurablePolling(updater.bot, intake), updater.update_queue)
         super().__init__(**kwargs)
         self.channel = channel
         self.closers = closers
-        self.companions: list[Companion] = []
+        self.intake = intake
+        self.companions: list[Companion] = [InboxSweeper(self, sweep_seconds)]
         self.notices: DeliveryWorker | None = None
+        self.in_flight: set[int] = set()
+
+    async def process_update(self, update: object) -> None:
+        """Every update passes the inbox first: stored if new, dropped if handled before."""
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        if update.update_id in self.in_flight or not self.intake.admit(update):
+            log.info("update %s handled before: dropped", update.update_id)
+            return
+        self.in_flight.add(update.update_id)
+        try:
+            await super().process_update(update)
+            self.channel.settle(update)
+        finally:
+            self.in_flight.discard(update.update_id)
 
     async def initialize(self) -> None:
         if self._initialized:
@@ -141,6 +232,10 @@ class ChannelApplication(Application):  # type: ignore[misc]
 
     async def start(self) -> None:
         await super().start()
+        if self.updater is not None:  # polling: this is the bot's only process
+            released = self.channel.pipeline.release_leases(f"{CHANNEL}:")
+            if released:
+                log.info("%d message(s) a stopped process had not sent go out now", released)
         for companion in self.companions:
             result = companion.start()
             if inspect.iscoroutine(result):  # a worker returns its running task: not awaited
@@ -179,7 +274,6 @@ async def publish_commands(application: Application, channel: TelegramChannel) -
 def _add_handlers(application: Application, channel: TelegramChannel) -> None:
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
-    application.add_handler(TypeHandler(Update, channel.drop_duplicates), group=-1)
     application.add_handlers(
         [
             MessageHandler(~private & new_message, channel.not_private),

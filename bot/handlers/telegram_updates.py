@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import traceback
 from contextlib import suppress
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
 
-from bot.flows.engine import DialogueEngine
+from bot.flows.engine import DialogueEngine, TurnOutcome
 from bot.flows.i18n import Catalogs
 from bot.flows.messages import Button, Reply, Turn
 from bot.flows.notices import notice_replies
-from bot.handlers.delivery import RetryLater
+from bot.handlers.delivery import DeliveryWorker, RetryLater
 from bot.handlers.telegram_reliability import RecentIds
 from bot.handlers.telegram_render import Renderer, close_keyboard, delete, typing, while_typing
 
@@ -51,8 +52,12 @@ class TelegramChannel:
         self.render = Renderer(catalogs)
         self.languages = languages
         self.default_language = default_language
-        self.updates = RecentIds()
         self.pressed = RecentIds()
+        self.pipeline = engine.pipeline
+        # Updates whose stored event a turn took (or whose failure was counted); any other
+        # update is marked done once its handler returns (`settle`).
+        self.settled: set[int] = set()
+        self.delivery: DeliveryWorker | None = None  # the worker for what cannot leave at once
 
     # -- plumbing --------------------------------------------------------------------
     @staticmethod
@@ -73,11 +78,19 @@ class TelegramChannel:
                 return known
         return hint or self.default_language
 
-    async def drop_duplicates(self, update: Update, _context: Context) -> None:
-        """Runs first (group -1): an update id seen before stops here, unanswered."""
-        if self.updates.seen(update.update_id):
-            log.info("update %s already handled", update.update_id)
-            raise ApplicationHandlerStop
+    def turn_of(
+        self, update: Update, *, text: str | None = None, payload: str | None = None
+    ) -> Turn:
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None
+        return Turn(
+            CHANNEL,
+            str(chat.id),
+            text=text,
+            payload=payload,
+            event_id=str(update.update_id),
+            language_hint=user.language_code if user else None,
+        )
 
     async def turn(
         self,
@@ -88,33 +101,85 @@ class TelegramChannel:
         payload: str | None = None,
         typing: bool = True,
     ) -> None:
-        chat, user = update.effective_chat, update.effective_user
+        chat = update.effective_chat
         assert chat is not None
-        turn = Turn(
-            CHANNEL,
-            str(chat.id),
-            text=text,
-            payload=payload,
-            event_id=str(update.update_id),
-            language_hint=user.language_code if user else None,
-        )
-        work = self.engine.handle(turn)
-        replies = await (
+        self.settled.add(update.update_id)
+        work = self.engine.take(self.turn_of(update, text=text, payload=payload))
+        outcome = await (
             while_typing(context.bot, chat.id, work, self.typing_after) if typing else work
         )
-        if not replies:
-            return
-        if update.message is not None and any(r.delete_user_message for r in replies):
-            await delete(update.message)  # R1: a typed password does not stay on screen
-        await self.render.send(context.bot, chat.id, self.engine.language_of(turn.key), replies)
+        await self.send_outcome(context, chat.id, outcome, update.message)
 
     async def say(
         self, update: Update, context: Context, key: str, *buttons: Button, **params: Any
     ) -> None:
+        """An answer the channel gives itself (a sticker, an edit), through the same outbox."""
         chat = update.effective_chat
-        if chat is not None:
-            reply = Reply(key, params, tuple(buttons))
+        if chat is None:
+            return
+        reply = Reply(key, params, tuple(buttons))
+        if chat.type != ChatType.PRIVATE:  # no conversation of its own: answered directly
             await self.render.send(context.bot, chat.id, self.language_for(update), [reply])
+            return
+        self.settled.add(update.update_id)
+        outcome = await self.engine.take(self.turn_of(update), answer=[reply])
+        await self.send_outcome(context, chat.id, outcome, None)
+
+    async def send_outcome(
+        self, context: Context, chat_id: int, outcome: TurnOutcome, message: Message | None
+    ) -> None:
+        """The turn's replies leave now, unless older ones to this chat still wait (then
+        the delivery worker sends them in order); the delivery is done once Telegram took
+        them. Then the chat's next stored events, if any wait behind this one."""
+        if outcome.delivery_id is not None:
+            if outcome.send_now:
+                if message is not None and any(r.delete_user_message for r in outcome.replies):
+                    await delete(message)  # R1: a typed password does not stay on screen
+                await self.send_delivery(
+                    context.bot, chat_id, outcome.delivery_id, outcome.language, outcome.replies
+                )
+            elif self.delivery is not None:
+                self.delivery.wake()
+        if outcome.more_waiting:
+            for event in self.pipeline.pending_of(self.key(chat_id)):
+                if event.payload is not None:
+                    await context.application.update_queue.put(
+                        Update.de_json(event.payload, context.bot)
+                    )
+
+    async def send_delivery(
+        self, bot: Bot, chat_id: int, delivery_id: int, language: str, replies: list[Reply]
+    ) -> bool:
+        """Sends one delivery's replies; True when Telegram took them (recorded), else it is
+        left to the delivery worker, retried after Telegram's retry_after or a backoff."""
+        try:
+            sent = await self.render.send(bot, chat_id, language, replies)
+        except Forbidden as exc:  # the member blocked the bot: retrying would never land
+            log.warning("chat %s cannot be written to (%s): not delivered", chat_id, exc)
+            self.pipeline.undeliverable(delivery_id, type(exc).__name__)
+            return False
+        except RetryAfter as exc:
+            self._retry(delivery_id, "Telegram asked to wait", _seconds(exc.retry_after))
+            return False
+        except (TimedOut, NetworkError) as exc:  # Telegram is down, or the network
+            self._retry(delivery_id, type(exc).__name__, None)
+            return False
+        self.pipeline.delivered(delivery_id, {"message_ids": [m.message_id for m in sent]})
+        return True
+
+    def _retry(self, delivery_id: int, reason: str, retry_after: float | None) -> None:
+        log.warning("delivery %s not sent yet (%s): the worker retries it", delivery_id, reason)
+        next_at = self.pipeline.failed(delivery_id, reason, retry_after=retry_after)
+        if self.delivery is not None:
+            self.delivery.wake_at(next_at)
+
+    def settle(self, update: Update) -> None:
+        """After the handlers: an update no turn took (a closed button, a group message)
+        is done; one a turn took was marked in the turn's own transaction."""
+        if update.update_id in self.settled:
+            self.settled.discard(update.update_id)
+        else:
+            self.pipeline.done(CHANNEL, str(update.update_id))
 
     # -- messages --------------------------------------------------------------------
     async def text(self, update: Update, context: Context) -> None:
@@ -187,13 +252,14 @@ class TelegramChannel:
             self.engine.forget(self.key(chat.id))
             await self.render.send(context.bot, chat.id, language, [Reply("telegram.forgotten")])
         elif payload == FORGET_NO:
-            await self.render.send(context.bot, chat.id, language, [Reply("telegram.forget_kept")])
+            await self.say(update, context, "telegram.forget_kept")
         else:
             await self.turn(update, context, payload=payload, typing=not typing_now)
 
-    # -- messages no turn asked for (a person took the chat, wrote, finished...) ------
-    async def deliver_notice(self, bot: Bot, delivery: Any) -> dict[str, Any]:
-        """Sends one "member" delivery to its chat, in the language of its escalation."""
+    # -- what the delivery worker sends: replies left over, messages no turn asked for --
+    async def deliver(self, bot: Bot, delivery: Any) -> dict[str, Any]:
+        """Sends one "member" delivery to its chat: a turn's replies that could not leave at
+        once, or a notice (a person took the chat, wrote...), in its language."""
         key = delivery.conversation_key or ""
         chat_id = int(key.removeprefix(f"{CHANNEL}:"))
         replies = notice_replies(delivery.payload)
@@ -213,12 +279,49 @@ class TelegramChannel:
 
     # -- errors ----------------------------------------------------------------------
     async def on_error(self, update: object, context: Context) -> None:
-        log.error("while handling an update", exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_chat is None:
+        """A turn that failed: counted on its stored event, which is tried again later (the
+        inbox sweep) and set aside after a few attempts, when the member is told. Logged
+        by type and place only: the exception may carry what the member wrote."""
+        error = context.error
+        where = _where(error)
+        if not isinstance(update, Update):
+            log.error("error outside an update: %s at %s", type(error).__name__, where)
             return
-        if update.effective_chat.type == ChatType.PRIVATE:
-            with suppress(TelegramError):
-                await self.say(update, context, "telegram.error")
+        reason = f"{type(error).__name__} at {where}"
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            log.error("update %s failed: %s", update.update_id, reason)
+            return
+        self.settled.add(update.update_id)
+        dead = self.pipeline.turn_failed(CHANNEL, str(update.update_id), reason)
+        log.error(
+            "update %s failed: %s; %s",
+            update.update_id,
+            reason,
+            "set aside, the member is told" if dead else "it will be tried again",
+        )
+        if dead:
+            with suppress(Exception):
+                reply = Reply("telegram.error")
+                user = update.effective_user
+                apology = Turn(
+                    CHANNEL,
+                    str(chat.id),
+                    event_id=f"error:{update.update_id}",
+                    language_hint=user.language_code if user else None,
+                )
+                outcome = await self.engine.take(apology, answer=[reply])
+                await self.send_outcome(context, chat.id, outcome, None)
+
+
+def _where(error: BaseException | None) -> str:
+    """file:line of the innermost frame of the project, or of the error."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    ours = [f for f in frames if "/bot/" in f.filename] or frames
+    if not ours:
+        return "?"
+    frame = ours[-1]
+    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
 
 
 def _seconds(value: Any) -> float:

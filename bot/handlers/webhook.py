@@ -1,8 +1,9 @@
 """Webhook mode: the project's own ASGI app (Starlette), served by uvicorn.
 
 - POST <path of telegram_webhook_url>: Telegram's update. The `X-Telegram-Bot-Api-Secret-Token`
-  header must equal the secret (compared in constant time), else 403. The update is put on
-  the application's update queue and answered at once; the work runs after the answer.
+  header must equal the secret (compared in constant time), else 403. The update is stored
+  in the inbox, then answered 200 and put on the application's update queue; the work runs
+  after the answer, and a restart finds what was stored and not yet handled.
 - GET /healthz: 200 while the bot runs, 503 otherwise.
 - The staff side's routes when `bot.runtime` attached them: POST /slack/events (signed by
   Slack) and POST /helpdesk/events (signed by the helpdesk).
@@ -25,7 +26,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram import Update
 from telegram.ext import Application
 
 from bot.handlers.telegram import ALLOWED_UPDATES
@@ -58,6 +58,7 @@ def check_settings(settings: Settings) -> str:
 
 def build_webhook_app(application: Application, settings: Settings) -> Starlette:
     secret = check_settings(settings)
+    intake = application.intake
     url = settings.telegram_webhook_url
     expected = secret.encode()
 
@@ -87,13 +88,15 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
                 return Response(status_code=413)
         try:
             data = json.loads(body)
-            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
-        except Exception:  # any malformed body: Telegram never sends one
-            update = None
-        if update is None:
+        except ValueError:  # Telegram never sends one
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             log.warning("webhook body is not an update")
             return Response(status_code=400)
-        await application.update_queue.put(update)
+        # Stored before the 200: a crash after it loses nothing. One that cannot be parsed
+        # is set aside there (200 all the same: Telegram would only send it again).
+        for update in intake.store_raw(application.bot, [data]):
+            await application.update_queue.put(update)
         return Response(status_code=200)
 
     async def health(_request: Request) -> Response:

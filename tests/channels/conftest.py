@@ -65,6 +65,7 @@ def settings(fake: FakeTelegram, database_url: str, nlu_cache: Path) -> Settings
         telegram_retry_backoff_seconds=0.01,
         telegram_webhook_url=WEBHOOK_URL,
         telegram_typing_after_seconds=0,  # typing first on every turn, so tests can see it
+        inbox_retry_seconds=0.2,
     )
 
 

@@ -63,6 +63,7 @@ class FakeTelegram(LoopbackServer):
         self.updates: list[dict[str, Any]] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.faults: dict[str, list[Fault]] = {}
+        self.storms: dict[str, tuple[float, float]] = {}  # method -> (until, retry_after)
         self.webhook: dict[str, Any] | None = None
         self.delay = 0.0
         self.on_send: Callable[[int], None] | None = None  # told of each sendMessage (bench)
@@ -92,6 +93,10 @@ class FakeTelegram(LoopbackServer):
     # -- faults ------------------------------------------------------------------------
     def fail(self, method: str, status: int, *, retry_after: float | None = None, times: int = 1):
         self.faults.setdefault(method, []).extend([Fault(status, retry_after)] * times)
+
+    def storm(self, method: str, seconds: float, retry_after: float) -> None:
+        """Every `method` call answered 429 with `retry_after` for the next `seconds`."""
+        self.storms[method] = (time.monotonic() + seconds, retry_after)
 
     # -- what the bot did --------------------------------------------------------------
     def called(self, method: str, **where: Any) -> list[Call]:
@@ -206,6 +211,9 @@ class FakeTelegram(LoopbackServer):
         self._changed()
         if self.delay:
             await asyncio.sleep(self.delay)
+        storm = self.storms.get(method)
+        if storm is not None and time.monotonic() < storm[0]:
+            return self._fault(call, Fault(429, storm[1]))
         faults = self.faults.get(method)
         if faults:
             return self._fault(call, faults.pop(0))

@@ -17,8 +17,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from bot.bootstrap import bootstrap, build_dialogue
 from bot.cli.main import app as cli
 from bot.domain.models import OutboxEmail
+from bot.flows.engine import DialogueEngine, TurnOutcome
 from bot.flows.messages import Button, Reply, Turn
 from bot.handlers.telegram_render import CallbackData, split_text
 from bot.handlers.webhook import SECRET_HEADER
@@ -164,7 +166,9 @@ async def test_forget_asks_first_then_erases_the_conversation(bot, fake, member)
         await emma.say("how many points do I have?", "business account")  # asks to link again
 
 
-async def test_typing_can_wait_until_the_work_takes_noticeable_time(settings, fake, member):
+async def test_typing_can_wait_until_the_work_takes_noticeable_time(
+    settings, fake, member, stub_engine
+):
     release = asyncio.Event()
 
     async def slow(turn: Turn) -> list[Reply]:
@@ -174,7 +178,7 @@ async def test_typing_can_wait_until_the_work_takes_noticeable_time(settings, fa
 
     patient = settings.model_copy(update={"telegram_typing_after_seconds": 0.05})
     emma = member(EMMA, "en")
-    async with polling_bot(patient, engine=StubEngine(slow)):
+    async with polling_bot(patient, engine=stub_engine(slow)):
         await emma.say("fast", "done fast")
         assert fake.called("sendChatAction") == []  # answered before anyone could notice
         fake.inject(emma.message("slow"))
@@ -229,9 +233,9 @@ async def test_group_messages_are_refused_politely_in_the_members_language(bot, 
     assert fake.called("sendChatAction") == []
 
 
-async def test_long_replies_are_split_under_the_limit(bot, fake, member):
+async def test_long_replies_are_split_under_the_limit(bot, fake, member, stub_engine):
     ok = (Button("ok", "ok"),)
-    engine = StubEngine(lambda turn: [Reply("x" * 5000 + "\n\n" + "y" * 5000, buttons=ok)])
+    engine = stub_engine(lambda turn: [Reply("x" * 5000 + "\n\n" + "y" * 5000, buttons=ok)])
     async with bot(engine=engine):
         fake.inject(fake.message_update(EMMA, "tell me everything"))
         answers = await fake.wait_for(lambda: len(fake.sent(EMMA)) == 3 and fake.sent(EMMA))
@@ -244,14 +248,14 @@ async def test_long_replies_are_split_under_the_limit(bot, fake, member):
     ]
 
 
-async def test_a_failing_turn_gets_an_apology_and_the_bot_goes_on(bot, fake, member):
+async def test_a_failing_turn_gets_an_apology_and_the_bot_goes_on(bot, fake, member, stub_engine):
     def explode(turn: Turn) -> list[Reply]:
         if turn.text == "boom":
             raise RuntimeError("engine down")
         return [Reply("fine")]
 
     emma = member(EMMA, "en")
-    async with bot(engine=StubEngine(explode)):
+    async with bot(engine=stub_engine(explode)):
         await emma.say("boom", "something went wrong on my side")
         await emma.say("still there?", "fine")
 
@@ -306,7 +310,7 @@ async def test_a_restart_mid_flow_resumes_where_it_was(bot, fake, member):
         await emma.say("083023009999", "When did you buy it?")
 
 
-async def test_chats_run_concurrently_and_each_chat_in_order(bot, fake, member):
+async def test_chats_run_concurrently_and_each_chat_in_order(bot, fake, member, stub_engine):
     b_done = asyncio.Event()
     seen: list[str] = []
 
@@ -318,7 +322,7 @@ async def test_chats_run_concurrently_and_each_chat_in_order(bot, fake, member):
             b_done.set()
         return [Reply(f"echo {turn.text}")]
 
-    async with bot(engine=StubEngine(slow_a)):
+    async with bot(engine=stub_engine(slow_a)):
         for update in [
             fake.message_update(EMMA, "a1"),
             fake.message_update(EMMA, "a2"),
@@ -336,23 +340,34 @@ def _rows(call):  # type: ignore[no-untyped-def]
     return markup["inline_keyboard"]
 
 
-class StubEngine:
-    """Stands in for the dialogue engine where a test needs a reply the flows never give."""
+class StubEngine(DialogueEngine):
+    """The real engine (inbox, one transaction, outbox) answering what a test needs where
+    the flows would never say it: `answer(turn)` gives the replies, or raises."""
 
-    languages = ("it", "en")
-
-    def __init__(self, answer) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, real: DialogueEngine, answer) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(real.services, real.parser, real.flows, real.languages)
         self.answer = answer
 
-    async def handle(self, turn: Turn) -> list[Reply]:
-        result = self.answer(turn)
-        return await result if asyncio.iscoroutine(result) else result
+    async def take(self, turn: Turn, answer: list[Reply] | None = None) -> TurnOutcome:
+        if answer is None:
+            result = self.answer(turn)
+            answer = await result if asyncio.iscoroutine(result) else result
+        return await super().take(turn, answer=answer)
 
-    def language_of(self, key: str) -> str:
-        return "en"
 
-    def forget(self, key: str) -> None:
-        pass
+@pytest.fixture
+def stub_engine(settings):  # type: ignore[no-untyped-def]
+    """`stub_engine(answer)`: a StubEngine on the test's database, closed after the test."""
+    opened = []
+
+    def make(answer):  # type: ignore[no-untyped-def]
+        app = bootstrap(settings)
+        opened.append(app)
+        return StubEngine(build_dialogue(app, None), answer)
+
+    yield make
+    for app in opened:
+        app.close()
 
 
 async def test_an_unknown_long_payload_token_says_the_button_expired(bot, fake, member):
@@ -415,14 +430,14 @@ async def test_a_webhook_retried_by_telegram_is_answered_once(webhook, fake, mem
     assert sum("400 points" in text for text in fake.sent(EMMA)) == 1
 
 
-async def test_the_webhook_answers_before_the_work_is_done(webhook, fake):
+async def test_the_webhook_answers_before_the_work_is_done(webhook, fake, stub_engine):
     release = asyncio.Event()
 
     async def slow(turn: Turn) -> list[Reply]:
         await asyncio.wait_for(release.wait(), 5)
         return [Reply("done")]
 
-    async with webhook(engine=StubEngine(slow)) as client:
+    async with webhook(engine=stub_engine(slow)) as client:
         await poster(client)(fake.message_update(EMMA, "hello"))  # 200 while the turn waits
         assert fake.sent(EMMA) == []
         release.set()
