@@ -63,7 +63,9 @@ class UnitOfWork:
         return self._session
 
     @contextmanager
-    def core_connection(self, *, write: bool) -> Iterator[Connection | DriverConnection]:
+    def core_connection(
+        self, *, write: bool, durable: bool = False
+    ) -> Iterator[Connection | DriverConnection]:
         """A bare Core connection for the hot paths of every turn (chat state, the points
         summary): prebuilt statements, no ORM, which would cost more than the queries.
 
@@ -73,9 +75,10 @@ class UnitOfWork:
         the same SQL and type processing, without SQLAlchemy's per-execution work).
         Otherwise a transaction on the domain's engine, committed when the block ends;
         `write=False` makes it a plain (deferred) read on SQLite instead of queueing for the
-        write lock.
+        write lock. `durable=True` keeps to the domain's engine (a synchronous commit): for
+        what must survive a database crash once acknowledged, such as the inbox.
         """
-        if self._chat_engine is not None:
+        if self._chat_engine is not None and not durable:
             pooled = self._chat_engine.raw_connection()
             try:
                 yield DriverConnection(pooled, self._chat_engine)
@@ -156,5 +159,7 @@ class SavepointUnitOfWork(UnitOfWork):
         self._savepoint = self._session.begin_nested() if self._session is not None else None
 
     @contextmanager
-    def core_connection(self, *, write: bool) -> Iterator[Connection | DriverConnection]:
+    def core_connection(
+        self, *, write: bool, durable: bool = False
+    ) -> Iterator[Connection | DriverConnection]:
         yield self._parent.session.connection()  # the turn's transaction

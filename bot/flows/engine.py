@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain.services import conversations
+from bot.domain.services import conversations, turns
 from bot.domain.services.accounts import account_language
 from bot.domain.services.conversations import ConversationState
 from bot.flows.base import Registry
@@ -103,7 +103,7 @@ class DialogueEngine:
         [] when this event id was already handled."""
         outcome = await self.take(turn)
         if outcome.delivery_id is not None:
-            self.pipeline.delivered(outcome.delivery_id)
+            self.pipeline.replies_delivered(outcome.delivery_id, {"by": "caller"})
         return outcome.replies
 
     def _commit_turn(
@@ -113,7 +113,7 @@ class DialogueEngine:
         password: bool,
         answer: list[Reply] | None,
     ) -> TurnOutcome:
-        with conversations.open_turn(
+        with turns.open_turn(
             self.services.uow(), turn.key, turn.channel, turn.event_id
         ) as open_turn:
             if open_turn is None:
@@ -129,7 +129,6 @@ class DialogueEngine:
                 if conversation.language is None:
                     conversation.language = self._language(self.services, conversation, turn)
             language = conversation.language or self.services.default_language
-            queued = None
             if replies:
                 payload = {
                     "kind": "replies",
@@ -137,8 +136,9 @@ class DialogueEngine:
                     "replies": encode_replies(replies),
                 }
                 event = turn.event_id or uuid.uuid4().hex
-                queued = open_turn.queue_replies(payload, f"reply:{turn.key}:{event}")
+                open_turn.queue_replies(payload, f"reply:{turn.key}:{event}")
             open_turn.commit()
+            queued = open_turn.queued
         self._remember_language(turn.key, conversation.language)
         return TurnOutcome(
             replies,

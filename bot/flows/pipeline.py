@@ -66,6 +66,10 @@ class Pipeline:
     def delivered(self, delivery_id: int, result: dict[str, Any] | None = None) -> None:
         deliveries.delivered(self.uow(), delivery_id, result)
 
+    def replies_delivered(self, delivery_id: int, result: dict[str, Any]) -> None:
+        """A turn's replies sent at once (the hot path: one statement)."""
+        deliveries.replies_delivered(self.uow(), delivery_id, result)
+
     def failed(
         self,
         delivery_id: int,

@@ -1,18 +1,13 @@
-"""Dialogue state per conversation, and a member's turn as one transaction (`open_turn`).
+"""Dialogue state per conversation: load, save with a version check, forget.
 
-`open_turn` locks the conversation (across processes), takes the event from the inbox,
-loads the state; the turn's use cases run in savepoints of the same transaction, its
-replies are queued as a delivery, and `OpenTurn.commit` saves it all at once. The older
-`load_conversation` / `save_conversation` (with a version check) serve what is not a turn:
-a channel linking a chat it already knows, reading a chat's language.
+A turn itself is `bot.domain.services.turns`; `load_conversation` / `save_conversation`
+(with a version check) serve what is not a turn: a channel linking a chat it already
+knows, reading a chat's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -30,9 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.models import BusinessAccount, Conversation, InboxEvent, ProcessedEvent
-from bot.domain.models import Delivery as DeliveryRow
-from bot.domain.services.inbox import Taken, take_in_turn
-from bot.domain.types import DeliveryTarget
 from bot.domain.unit_of_work import UnitOfWork
 
 _CONVERSATIONS = Conversation.__table__
@@ -207,150 +199,3 @@ def forget_conversation(uow: UnitOfWork, key: str) -> None:
         uow.session.execute(delete(ProcessedEvent).where(ProcessedEvent.conversation_key == key))
         uow.session.execute(delete(InboxEvent).where(InboxEvent.conversation_key == key))
         uow.commit()
-
-
-# -- a member's turn: one transaction ------------------------------------------------------
-_DELIVERIES = DeliveryRow.__table__
-_LOAD_IN_TURN = (
-    select(
-        _CONVERSATIONS.c.language,
-        _CONVERSATIONS.c.state,
-        _CONVERSATIONS.c.version,
-        _CONVERSATIONS.c.account_id,
-        _ACCOUNTS.c.email,
-    )
-    .select_from(_CONVERSATIONS.outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == _CONVERSATIONS.c.account_id))
-    .where(_CONVERSATIONS.c.key == bindparam("key"))
-)
-_UPDATE_IN_TURN = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.key == bindparam("conversation_key"))
-    .values(_SAVED_VALUES)
-)
-_UNDELIVERED = (
-    select(_DELIVERIES.c.id)
-    .where(
-        _DELIVERIES.c.conversation_key == bindparam("key"),
-        _DELIVERIES.c.target == DeliveryTarget.MEMBER,
-        _DELIVERIES.c.delivered_at.is_(None),
-    )
-    .limit(1)
-)
-_QUEUE_REPLIES = (
-    insert(_DELIVERIES)
-    .values(
-        target=DeliveryTarget.MEMBER,
-        conversation_key=bindparam("key"),
-        payload=bindparam("payload", type_=DeliveryRow.payload.type),
-        idempotency_key=bindparam("idempotency_key"),
-        attempts=0,
-        next_attempt_at=bindparam("next_attempt_at", type_=DeliveryRow.next_attempt_at.type),
-        created_at=bindparam("now", type_=DeliveryRow.created_at.type),
-    )
-    .returning(_DELIVERIES.c.id)
-)
-# While the turn's own process sends its replies, no delivery worker takes them.
-SENDER_LEASE = timedelta(seconds=30)
-
-
-@dataclass
-class QueuedReplies:
-    delivery_id: int
-    send_now: bool  # True: the turn's process sends them (no earlier message is still waiting)
-
-
-class OpenTurn:
-    """A turn in progress: the conversation locked, read inside the turn's transaction."""
-
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        connection: Connection,
-        state: ConversationState,
-        more_waiting: bool = False,
-    ) -> None:
-        self.uow = uow
-        self.connection = connection
-        self.conversation = state
-        self.more_waiting = more_waiting  # more events of this chat wait in the inbox
-        self.queued: QueuedReplies | None = None
-
-    def use_case_uow(self) -> UnitOfWork:
-        """What each use case of this turn runs in: a savepoint of the turn's transaction."""
-        return self.uow.nested()
-
-    def queue_replies(self, payload: dict[str, Any], idempotency_key: str) -> QueuedReplies:
-        """The replies become a delivery in this transaction; sent at once by the caller
-        unless an earlier message to this chat is still waiting (then they queue behind it)."""
-        now = self.uow.clock.now()
-        key = self.conversation.key
-        waiting = self.connection.execute(_UNDELIVERED, {"key": key}).first() is not None
-        delivery_id = self.connection.execute(
-            _QUEUE_REPLIES,
-            {
-                "key": key,
-                "payload": payload,
-                "idempotency_key": idempotency_key,
-                "next_attempt_at": now if waiting else now + SENDER_LEASE,
-                "now": now,
-            },
-        ).scalar_one()
-        self.queued = QueuedReplies(delivery_id, send_now=not waiting)
-        return self.queued
-
-    def commit(self) -> None:
-        """Conversation, domain changes, event taken and replies queued: all or nothing."""
-        conversation = self.conversation
-        values = {
-            "conversation_key": conversation.key,
-            "new_version": conversation.version + 1,
-            "known_account_id": conversation.account_id if conversation.email else None,
-            "email": conversation.email,
-            "new_language": conversation.language,
-            "new_state": conversation.state,
-            "now": self.uow.clock.now(),
-        }
-        statement = _INSERT if conversation.version == 0 else _UPDATE_IN_TURN
-        self.connection.execute(statement, values)
-        self.uow.commit()
-        conversation.version += 1
-
-
-def lock_conversation(connection: Connection, key: str) -> None:
-    """Turns of one conversation one at a time, across processes: PostgreSQL's advisory
-    lock for this transaction; SQLite's BEGIN IMMEDIATE already holds the one write lock."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0))),
-            {"key": key},
-        )
-
-
-@contextmanager
-def open_turn(
-    uow: UnitOfWork, key: str, channel: str, event_id: str | None
-) -> Iterator[OpenTurn | None]:
-    """The conversation locked and loaded for one turn; None when the event is not this
-    turn's to handle (handled already, or an older event of the chat goes first)."""
-    with uow:
-        connection = uow.session.connection()
-        lock_conversation(connection, key)
-        taken = Taken(True)
-        if event_id is not None:
-            taken = take_in_turn(connection, channel, event_id, key, uow.clock.now())
-            if not taken.handle:
-                yield None
-                return
-        found = connection.execute(_LOAD_IN_TURN, {"key": key}).first()
-        if found is None:
-            state = ConversationState(key)
-        else:
-            state = ConversationState(
-                key,
-                found.email,
-                found.language,
-                dict(found.state or {}),
-                found.version,
-                found.account_id,
-            )
-        yield OpenTurn(uow, connection, state, taken.more_waiting)

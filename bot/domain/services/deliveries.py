@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from bot.domain import errors
@@ -160,6 +160,31 @@ def delivered(uow: UnitOfWork, delivery_id: int, result: dict[str, Any] | None =
             if row.target is DeliveryTarget.HELPDESK and result.get("ticket"):
                 escalation.helpdesk_ticket = str(result["ticket"])[:80]
         uow.commit()
+
+
+_REPLIES_DELIVERED = (
+    update(DeliveryRow.__table__)
+    .where(
+        DeliveryRow.__table__.c.id == bindparam("delivery_id"),
+        DeliveryRow.__table__.c.delivered_at.is_(None),
+    )
+    .values(
+        delivered_at=bindparam("now", type_=DeliveryRow.delivered_at.type),
+        result=bindparam("result", type_=DeliveryRow.result.type),
+        payload={"kind": "replies"},  # delivered: what was said is not kept here
+    )
+)
+
+
+def replies_delivered(uow: UnitOfWork, delivery_id: int, result: dict[str, Any]) -> None:
+    """A turn's replies taken by their channel: one statement on every turn's hot path
+    (on PostgreSQL the autocommit chat-state pool: losing this mark in a server crash
+    would send the replies again, never lose them)."""
+    with uow.core_connection(write=True) as connection:
+        connection.execute(
+            _REPLIES_DELIVERED,
+            {"delivery_id": delivery_id, "now": uow.clock.now(), "result": result},
+        )
 
 
 def failed(

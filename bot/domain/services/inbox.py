@@ -2,8 +2,8 @@
 
 A channel stores each event (`receive`, `receive_many`) before it acknowledges it: in
 polling before the next getUpdates offset confirms it, in webhook mode before the 200. The
-turn that handles an event marks it done in the turn's own transaction (`take_in_turn`), so
-an event is handled once however often it arrives. What a restart finds still pending is
+turn that handles an event marks it done in the turn's own transaction (`turns`), so an
+event is handled once however often it arrives. What a restart finds still pending is
 handled then (`pending`). An event that cannot be parsed, or keeps failing, is set aside
 (`DEAD`) with its reason, for an operator to list (`dead_letters`) and `replay`.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain import errors
@@ -58,31 +58,28 @@ def _insert_ignoring_duplicates(connection: Connection) -> Any:
 
 
 def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
-    """Store the events in one commit; for each, whether it is new (not stored before)."""
+    """Store the events in one statement and commit; for each, whether it is new."""
     if not events:
         return []
-    with uow:  # the domain's engine: a synchronous commit, durable before the ack
-        now = uow.clock.now()
-        connection = uow.session.connection()
-        statement = _insert_ignoring_duplicates(connection).returning(_INBOX.c.event_id)
-        fresh: set[tuple[str, str]] = set()
-        for event in events:  # one statement each: RETURNING tells which were new
-            row = connection.execute(
-                statement,
-                {
-                    "channel": event.channel,
-                    "event_id": event.event_id,
-                    "conversation_key": event.conversation_key,
-                    "seq": event.seq,
-                    "payload": event.payload,
-                    "status": InboxStatus.PENDING,
-                    "attempts": 0,
-                    "received_at": now,
-                },
-            ).first()
-            if row is not None:
-                fresh.add((event.channel, event.event_id))
-        uow.commit()
+    now = uow.clock.now()
+    rows = [
+        {
+            "channel": event.channel,
+            "event_id": event.event_id,
+            "conversation_key": event.conversation_key,
+            "seq": event.seq,
+            "payload": event.payload,
+            "status": InboxStatus.PENDING,
+            "attempts": 0,
+            "received_at": now,
+        }
+        for event in events
+    ]
+    # The domain's engine, a synchronous commit: durable before the channel's ack.
+    with uow.core_connection(write=True, durable=True) as connection:
+        statement = _insert_ignoring_duplicates(connection).values(rows)
+        returning = statement.returning(_INBOX.c.channel, _INBOX.c.event_id)
+        fresh = {(row.channel, row.event_id) for row in connection.execute(returning)}
     return [(e.channel, e.event_id) in fresh for e in events]
 
 
@@ -112,69 +109,9 @@ def set_aside(uow: UnitOfWork, event: Inbound, reason: str) -> None:
         uow.commit()
 
 
-@dataclass(frozen=True)
-class Taken:
-    """What `take_in_turn` found: whether this turn handles the event, and whether more
-    events of the conversation wait behind it (the turn's process goes on with them)."""
-
-    handle: bool
-    more_waiting: bool = False
-
-
-_PENDING_OF_CONVERSATION = (
-    select(_INBOX.c.id)
-    .where(_INBOX.c.conversation_key == bindparam("key"), _INBOX.c.status == InboxStatus.PENDING)
-    .order_by(_INBOX.c.seq, _INBOX.c.id)
-    .limit(2)
-)
 _FIND = select(_INBOX.c.id, _INBOX.c.status).where(
     _INBOX.c.channel == bindparam("channel"), _INBOX.c.event_id == bindparam("event_id")
 )
-_MARK_DONE = (
-    update(_INBOX)
-    .where(_INBOX.c.id == bindparam("row_id"))
-    .values(
-        status=InboxStatus.DONE,
-        handled_at=bindparam("now", type_=InboxEvent.handled_at.type),
-        payload=None,
-        error=None,
-    )
-)
-_RECORD_DONE = insert(_INBOX).values(
-    channel=bindparam("channel"),
-    event_id=bindparam("event_id"),
-    conversation_key=bindparam("key"),
-    seq=0,
-    payload=None,
-    status=InboxStatus.DONE,
-    attempts=0,
-    received_at=bindparam("now", type_=InboxEvent.received_at.type),
-    handled_at=bindparam("now", type_=InboxEvent.handled_at.type),
-)
-
-
-def take_in_turn(
-    connection: Connection, channel: str, event_id: str, key: str, now: datetime
-) -> Taken:
-    """Inside the turn's transaction, with the conversation locked: mark the event done.
-
-    Not handled when it was handled already, or when an older event of the same
-    conversation is still pending (that one goes first, and whoever handles it goes on with
-    this one). An event the channel did not store first (a direct call) is recorded as
-    done here; the unique (channel, event id) still lets only one turn take it.
-    """
-    values = {"channel": channel, "event_id": event_id, "key": key, "now": now}
-    found = connection.execute(_FIND, values).first()
-    if found is None:
-        connection.execute(_RECORD_DONE, values)
-        return Taken(True)
-    if InboxStatus(found.status) is not InboxStatus.PENDING:
-        return Taken(False)
-    heads = connection.execute(_PENDING_OF_CONVERSATION, values).scalars().all()
-    if heads and heads[0] != found.id:
-        return Taken(False)
-    connection.execute(_MARK_DONE, {"row_id": found.id, "now": now})
-    return Taken(True, more_waiting=len(heads) > 1)
 
 
 def mark_done(uow: UnitOfWork, channel: str, event_id: str) -> None:
