@@ -94,6 +94,7 @@ def build_dialogue(app: App, parser: Any) -> Any:
     from bot.flows.context import Services
     from bot.flows.engine import DialogueEngine
     from bot.flows.registry import build_registry
+    from bot.flows.seam import seam_for
     from bot.nlu.entities.dealers import DealerDirectory
     from bot.nlu.entities.products import ProductCatalogue
 
@@ -106,7 +107,8 @@ def build_dialogue(app: App, parser: Any) -> Any:
         default_language=app.settings.default_language,
         faq=data / "faq",
     )
-    engine = DialogueEngine(services, parser, build_registry())
+    seam = seam_for(app.engine.dialect.name, app.settings.turn_threads)
+    engine = DialogueEngine(services, parser, build_registry(), seam=seam)
     engine.pipeline.max_attempts = app.settings.inbox_max_attempts
     return engine
 

@@ -106,6 +106,9 @@ class DriverResult:
             raise MultipleResultsFound("Multiple rows were found when exactly one was required")
         return rows[0]
 
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
     def all(self) -> list[Any]:
         make_row = self._compiled.make_row
         return (
@@ -114,8 +117,13 @@ class DriverResult:
 
 
 class DriverConnection:
-    """A connection of `engine`'s pool used through its driver (psycopg), in the pool's
-    autocommit."""
+    """A connection of `engine`'s pool used through its driver (psycopg): in the pool's
+    autocommit, or inside the transaction a Session has open on it (`in_transaction`)."""
+
+    @classmethod
+    def in_transaction(cls, connection: Any) -> DriverConnection:
+        """The driver of a SQLAlchemy `Connection`, in that connection's open transaction."""
+        return cls(connection.connection, connection.engine)
 
     def __init__(self, pooled: PoolProxiedConnection, engine: Engine) -> None:
         self._pooled = pooled
@@ -123,18 +131,37 @@ class DriverConnection:
         self.dialect = engine.dialect
 
     def execute(self, statement: Executable, values: dict[str, Any] | None = None) -> DriverResult:
+        return self.pipelined([statement], values)[0]
+
+    def pipelined(
+        self,
+        statements: Sequence[Executable],
+        values: dict[str, Any] | None = None,
+        *,
+        commit: bool = False,
+    ) -> list[DriverResult]:
+        """The statements (and the COMMIT) sent together, in one round trip (psycopg's
+        pipeline mode); the server still runs them one after another, each seeing what the
+        one before it did or waited for."""
         values = values or {}
-        compiled = compiled_for(statement, self._engine)
+        compiled = [compiled_for(statement, self._engine) for statement in statements]
         driver = self._pooled.driver_connection
         try:
-            return DriverResult(compiled, driver.execute(compiled.sql, compiled.params(values)))
+            if len(compiled) == 1 and not commit:
+                cursors = [driver.execute(compiled[0].sql, compiled[0].params(values))]
+            else:
+                with driver.pipeline():
+                    cursors = [driver.execute(c.sql, c.params(values)) for c in compiled]
+                    if commit:
+                        driver.commit()
+            return [DriverResult(c, cursor) for c, cursor in zip(compiled, cursors, strict=True)]
         except self.dialect.loaded_dbapi.Error as exc:
             dropped = self.dialect.is_disconnect(exc, self._pooled.dbapi_connection, None)
             if dropped:  # the server restarted: its other connections are gone too
                 self._pooled.invalidate(exc)
                 self._engine.dispose()  # a fresh pool, as SQLAlchemy's Connection would do
             raise DBAPIError.instance(
-                compiled.sql,
+                "; ".join(c.sql for c in compiled),
                 values,
                 exc,
                 self.dialect.loaded_dbapi.Error,

@@ -94,6 +94,30 @@ class UnitOfWork:
         with bind.connect().execution_options(**options) as connection, connection.begin():
             yield connection
 
+    @property
+    def dialect_name(self) -> str:
+        bind = getattr(self._session_factory, "kw", {}).get("bind")
+        return bind.dialect.name if isinstance(bind, Engine) else "sqlite"
+
+    def write_durably(self, statement: Any, values: dict[str, Any] | None = None) -> list[Any]:
+        """One statement committed at once on the domain's engine (a synchronous commit:
+        it survives a database crash once this returns); its rows (RETURNING).
+
+        On PostgreSQL the statement and its COMMIT travel in one round trip, on the
+        driver's connection.
+        """
+        bind = getattr(self._session_factory, "kw", {}).get("bind")
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            pooled = bind.raw_connection()
+            try:
+                driver = DriverConnection(pooled, bind)
+                [result] = driver.pipelined([statement], values, commit=True)
+                return result.all()
+            finally:
+                pooled.close()
+        with self.core_connection(write=True, durable=True) as connection:
+            return list(connection.execute(statement, values or {}).all())
+
     def commit(self) -> None:
         self.session.commit()
 

@@ -5,14 +5,12 @@ A turn: understand (buttons first, then NLU) -> in ONE transaction: lock the con
 digressions or the active flow's step (each use case a savepoint), queue the replies as a
 delivery, save -> commit. Nothing is redone: a turn's domain effects happen once.
 
-Turns take the channel's event loop one at a time, in arrival order (`_work`): when
-many chats write at once, the first answer leaves after one turn's work rather than after
-all of them, as it would if their turns took slices of the loop in turn. Within a turn
-the loop still serves network I/O between two short slices (understand; the turn
-route; save), so answers being sent and polls are not held up behind it. An NLU server
-(Rasa) is awaited outside that gate, so other chats' turns go on meanwhile. (A worker
-thread measured worse: with the GIL, the loop and the thread slowed each other down; see
-bench/telegram.py.)
+Where a turn's blocking work runs is the seam's choice (`bot.flows.seam`): on SQLite on
+the loop, one turn at a time in arrival order (when many chats write at once, the first
+answer leaves after one turn's work rather than after all of them); on PostgreSQL on a
+few threads, so the loop serves other chats' I/O while a turn waits for the server.
+Turns of one chat run one after another in this process (`_locks`) and across processes
+(the transaction's lock).
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from bot.flows.pipeline import Pipeline
 from bot.flows.reply_codec import encode_replies
 from bot.flows.router import route
 from bot.flows.safety import looks_like_password
+from bot.flows.seam import OnTheLoop, Seam
 from bot.nlu.engines import Parser
 from bot.nlu.result import ParseResult
 
@@ -53,6 +52,7 @@ class TurnOutcome:
     handled: bool = True
     more_waiting: bool = False  # more events of this chat wait in the inbox
     staff_news: bool = False
+    conversation_language: str | None = None
 
 
 class DialogueEngine:
@@ -62,13 +62,14 @@ class DialogueEngine:
         parser: Parser,
         flows: Registry,
         languages: tuple[str, ...] = ("it", "en"),
+        seam: Seam | None = None,
     ) -> None:
         self.services = services
         self.parser = parser
         self.flows = flows
         self.languages = languages
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._work = asyncio.Lock()  # one turn's work at a time (see the module's doc)
+        self.seam: Seam = seam or OnTheLoop()  # where a turn's blocking work runs
         # The language each chat's last replies were written in, so a channel renders them
         # without reading the conversation back (bounded: oldest chats are dropped).
         self._languages: OrderedDict[str, str] = OrderedDict()
@@ -88,12 +89,12 @@ class DialogueEngine:
         """
         # A typed password is hidden and warned about, and never reaches the NLU (a server).
         password = answer is None and bool(turn.text) and looks_like_password(turn.text or "")
-        async with self._locks[turn.key], self._work:
+        async with self._locks[turn.key], self.seam.slot():
             nlu = None
             if answer is None and turn.payload is None and turn.text and not password:
                 nlu = await self._understand(turn.text, self._nlu_language(turn.key))
-            await asyncio.sleep(0)  # let network news in between slices
-            outcome = self._commit_turn(turn, nlu, password, answer)
+            outcome = await self.seam.run(self._commit_turn, turn, nlu, password, answer)
+        self._remember_language(turn.key, outcome.conversation_language)
         if outcome.staff_news and self.on_staff_news is not None:
             self.on_staff_news()  # e.g. wake the worker that posts to Slack
         return outcome
@@ -118,7 +119,8 @@ class DialogueEngine:
         ) as open_turn:
             if open_turn is None:
                 log.info("event %s of %s is not this turn's", turn.event_id, turn.key)
-                return TurnOutcome([], self.language_of(turn.key), handled=False)
+                language = self._languages.get(turn.key, self.services.default_language)
+                return TurnOutcome([], language, handled=False, conversation_language=language)
             conversation = open_turn.conversation
             staff_news = False
             if answer is None:
@@ -139,7 +141,6 @@ class DialogueEngine:
                 open_turn.queue_replies(payload, f"reply:{turn.key}:{event}")
             open_turn.commit()
             queued = open_turn.queued
-        self._remember_language(turn.key, conversation.language)
         return TurnOutcome(
             replies,
             language,
@@ -147,6 +148,7 @@ class DialogueEngine:
             send_now=bool(queued and queued.send_now),
             more_waiting=open_turn.more_waiting,
             staff_news=staff_news,
+            conversation_language=conversation.language,
         )
 
     def _nlu_language(self, key: str) -> str | None:
@@ -160,24 +162,8 @@ class DialogueEngine:
         """The NLU's reading; a parser that waits on a server lets other turns work meanwhile."""
         if getattr(self.parser, "local", False):
             return await self.parser.parse(text, language)
-        self._work.release()
-        try:
+        async with self.seam.released():
             return await self.parser.parse(text, language)
-        finally:
-            await self._retake_work()
-
-    async def _retake_work(self) -> None:
-        """Back through the gate, even when the turn is cancelled while queueing for it: the
-        gate's `async with` then releases what this turn holds, never another turn's hold."""
-        cancelled: asyncio.CancelledError | None = None
-        while True:
-            try:
-                await self._work.acquire()
-                break
-            except asyncio.CancelledError as exc:
-                cancelled = exc
-        if cancelled is not None:
-            raise cancelled
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""

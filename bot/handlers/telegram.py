@@ -67,7 +67,7 @@ def build_application(
         bot_app = bootstrap(settings)
         parser = build_parser(settings)
         engine = build_dialogue(bot_app, parser)
-        closers += [parser.aclose, bot_app.close]
+        closers += [parser.aclose, engine.seam.close, bot_app.close]
     channel = TelegramChannel(
         engine,
         default_catalogs(),

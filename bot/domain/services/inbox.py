@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.domain import errors
@@ -52,34 +53,50 @@ class StoredEvent:
     received_at: datetime
 
 
-def _insert_ignoring_duplicates(connection: Connection) -> Any:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+def _insert_ignoring_duplicates(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     return dialect.insert(_INBOX).on_conflict_do_nothing(index_elements=["channel", "event_id"])
 
 
-def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
-    """Store the events in one statement and commit; for each, whether it is new."""
-    if not events:
-        return []
-    now = uow.clock.now()
+_COLUMNS = ("channel", "event_id", "conversation_key", "seq", "payload", "status", "attempts")
+
+
+@cache
+def _insert_batch(dialect_name: str, size: int) -> Any:
+    """INSERT of `size` events, duplicates ignored, RETURNING the new ones: prebuilt once
+    per size (parameters `<column>_<n>`), so a batch never compiles SQL again."""
     rows = [
         {
-            "channel": event.channel,
-            "event_id": event.event_id,
-            "conversation_key": event.conversation_key,
-            "seq": event.seq,
-            "payload": event.payload,
-            "status": InboxStatus.PENDING,
-            "attempts": 0,
-            "received_at": now,
+            **{
+                column: bindparam(f"{column}_{n}", type_=_INBOX.c[column].type)
+                for column in _COLUMNS
+            },
+            "received_at": bindparam("received_at", type_=_INBOX.c.received_at.type),
         }
-        for event in events
+        for n in range(size)
     ]
-    # The domain's engine, a synchronous commit: durable before the channel's ack.
-    with uow.core_connection(write=True, durable=True) as connection:
-        statement = _insert_ignoring_duplicates(connection).values(rows)
-        returning = statement.returning(_INBOX.c.channel, _INBOX.c.event_id)
-        fresh = {(row.channel, row.event_id) for row in connection.execute(returning)}
+    statement = _insert_ignoring_duplicates(dialect_name).values(rows)
+    return statement.returning(_INBOX.c.channel, _INBOX.c.event_id)
+
+
+def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
+    """Store the events in one statement, committed at once; for each, whether it is new."""
+    if not events:
+        return []
+    values: dict[str, Any] = {"received_at": uow.clock.now()}
+    for n, event in enumerate(events):
+        values |= {
+            f"channel_{n}": event.channel,
+            f"event_id_{n}": event.event_id,
+            f"conversation_key_{n}": event.conversation_key,
+            f"seq_{n}": event.seq,
+            f"payload_{n}": event.payload,
+            f"status_{n}": InboxStatus.PENDING,
+            f"attempts_{n}": 0,
+        }
+    statement = _insert_batch(uow.dialect_name, len(events))
+    # A synchronous commit on the domain's engine: durable before the channel's ack.
+    fresh = {(row.channel, row.event_id) for row in uow.write_durably(statement, values)}
     return [(e.channel, e.event_id) in fresh for e in events]
 
 
@@ -93,7 +110,7 @@ def set_aside(uow: UnitOfWork, event: Inbound, reason: str) -> None:
         now = uow.clock.now()
         connection = uow.session.connection()
         connection.execute(
-            _insert_ignoring_duplicates(connection),
+            _insert_ignoring_duplicates(connection.dialect.name),
             {
                 "channel": event.channel,
                 "event_id": event.event_id,

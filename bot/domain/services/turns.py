@@ -10,6 +10,8 @@ lock for the transaction; SQLite: BEGIN IMMEDIATE, its one writer), then reads i
 statement the event's place in the inbox, the conversation and its member, and whether
 an earlier message to the chat still waits. `commit` writes in one statement (PostgreSQL;
 three on SQLite) the event done, the conversation and the replies' delivery, and commits.
+On PostgreSQL the lock and the read travel together, as do the write and the COMMIT
+(psycopg's pipeline mode): a turn costs two round trips, plus its use cases' own.
 So there is nothing to redo: a turn's domain effects happen once, with its answer.
 
 The event: handled already, or behind an older pending event of the same chat (that one
@@ -30,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Executable, String, bindparam, exists, func, insert, select
 from sqlalchemy import update as update_
 
+from bot.domain.driver_sql import DriverConnection
 from bot.domain.models import BusinessAccount, Conversation, Delivery, InboxEvent
 from bot.domain.services.conversations import ConversationState
 from bot.domain.types import DeliveryTarget, InboxStatus
@@ -118,6 +121,11 @@ _DELIVERY_INSERT = insert(_DELIVERIES).values(
 )
 
 
+# PostgreSQL: turns of one conversation one at a time, across processes (an advisory lock
+# held to the end of the transaction). SQLite's BEGIN IMMEDIATE already holds its one lock.
+_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(_KEY, 0)))
+
+
 @cache
 def _writes(event: str | None, new_conversation: bool, replies: bool) -> list[Executable]:
     """The turn's writes: event done ("insert", "update" or None), the conversation, and
@@ -150,7 +158,7 @@ class OpenTurn:
     def __init__(
         self,
         uow: UnitOfWork,
-        connection: Connection,
+        connection: Connection | DriverConnection,
         conversation: ConversationState,
         event: tuple[str | None, dict[str, Any]],
         *,
@@ -194,24 +202,16 @@ class OpenTurn:
             "b_version": conversation.version + 1,
         }
         shape = (self._event_write, conversation.version == 0, self._delivery is not None)
-        if self.connection.dialect.name == "postgresql":
-            result = self.connection.execute(_one_statement(*shape), values)
+        self.uow.flush()  # what the use cases left unflushed belongs to this transaction
+        if isinstance(self.connection, DriverConnection):  # PostgreSQL: with the COMMIT
+            [result] = self.connection.pipelined([_one_statement(*shape)], values, commit=True)
         else:
             for statement in _writes(*shape):
                 result = self.connection.execute(statement, values)
         if self._delivery is not None:
             self.queued = QueuedReplies(result.scalar_one(), send_now=not self._waiting)
-        self.uow.commit()
+        self.uow.commit()  # SQLite's COMMIT; on PostgreSQL the session's bookkeeping only
         conversation.version += 1
-
-
-def lock_conversation(connection: Connection, key: str) -> None:
-    """Turns of one conversation one at a time, across processes: PostgreSQL's advisory
-    lock for this transaction; SQLite's BEGIN IMMEDIATE already holds the one write lock."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(_KEY, 0))), {"b_key": key}
-        )
 
 
 @contextmanager
@@ -221,10 +221,14 @@ def open_turn(
     """The conversation locked and read for one turn; None when the event is not this
     turn's (handled already, or an older event of the chat goes first)."""
     with uow:
-        connection = uow.session.connection()
-        lock_conversation(connection, key)
+        connection: Any = uow.session.connection()
+        if connection.dialect.name == "postgresql":  # the hot statements on the driver
+            connection = DriverConnection.in_transaction(connection)
         values = {"b_key": key, "b_channel": channel, "b_event_id": event_id}
-        found = connection.execute(_READ, values).one()
+        if isinstance(connection, DriverConnection):  # the lock and the read: one round trip
+            found = connection.pipelined([_LOCK, _READ], values)[1].one()
+        else:
+            found = connection.execute(_READ, values).one()  # SQLite: BEGIN IMMEDIATE locked
         event_write: str | None = None
         if event_id is not None:
             if found.event_row is None:
