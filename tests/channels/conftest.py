@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -12,6 +13,9 @@ import httpx
 import pytest
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.bootstrap import bootstrap, build_dialogue
+from bot.flows.engine import DialogueEngine, TurnOutcome
+from bot.flows.messages import Reply, Turn
 from bot.handlers.telegram import ALLOWED_UPDATES, build_application
 from bot.handlers.webhook import SECRET_HEADER, build_webhook_app
 from bot.settings import Settings, load_settings
@@ -175,3 +179,33 @@ def member(fake: FakeTelegram) -> Callable[..., Member]:
 
 def _keyboard(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
     return (params.get("reply_markup") or {}).get("inline_keyboard", [])
+
+
+class StubEngine(DialogueEngine):
+    """The real engine (inbox, one transaction, outbox) answering what a test needs where
+    the flows would never say it: `answer(turn)` gives the replies, or raises."""
+
+    def __init__(self, real: DialogueEngine, answer) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(real.services, real.parser, real.flows, real.languages)
+        self.answer = answer
+
+    async def take(self, turn: Turn, answer: list[Reply] | None = None) -> TurnOutcome:
+        if answer is None:
+            result = self.answer(turn)
+            answer = await result if asyncio.iscoroutine(result) else result
+        return await super().take(turn, answer=answer)
+
+
+@pytest.fixture
+def stub_engine(settings):  # type: ignore[no-untyped-def]
+    """`stub_engine(answer)`: a StubEngine on the test's database, closed after the test."""
+    opened = []
+
+    def make(answer):  # type: ignore[no-untyped-def]
+        app = bootstrap(settings)
+        opened.append(app)
+        return StubEngine(build_dialogue(app, None), answer)
+
+    yield make
+    for app in opened:
+        app.close()

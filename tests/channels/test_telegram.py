@@ -17,10 +17,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.bootstrap import bootstrap, build_dialogue
 from bot.cli.main import app as cli
 from bot.domain.models import OutboxEmail
-from bot.flows.engine import DialogueEngine, TurnOutcome
 from bot.flows.messages import Button, Reply, Turn
 from bot.handlers.telegram_render import CallbackData, split_text
 from bot.handlers.webhook import SECRET_HEADER
@@ -338,36 +336,6 @@ async def test_chats_run_concurrently_and_each_chat_in_order(bot, fake, member, 
 def _rows(call):  # type: ignore[no-untyped-def]
     markup = call.params.get("reply_markup") or {"inline_keyboard": []}
     return markup["inline_keyboard"]
-
-
-class StubEngine(DialogueEngine):
-    """The real engine (inbox, one transaction, outbox) answering what a test needs where
-    the flows would never say it: `answer(turn)` gives the replies, or raises."""
-
-    def __init__(self, real: DialogueEngine, answer) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(real.services, real.parser, real.flows, real.languages)
-        self.answer = answer
-
-    async def take(self, turn: Turn, answer: list[Reply] | None = None) -> TurnOutcome:
-        if answer is None:
-            result = self.answer(turn)
-            answer = await result if asyncio.iscoroutine(result) else result
-        return await super().take(turn, answer=answer)
-
-
-@pytest.fixture
-def stub_engine(settings):  # type: ignore[no-untyped-def]
-    """`stub_engine(answer)`: a StubEngine on the test's database, closed after the test."""
-    opened = []
-
-    def make(answer):  # type: ignore[no-untyped-def]
-        app = bootstrap(settings)
-        opened.append(app)
-        return StubEngine(build_dialogue(app, None), answer)
-
-    yield make
-    for app in opened:
-        app.close()
 
 
 async def test_an_unknown_long_payload_token_says_the_button_expired(bot, fake, member):
