@@ -138,7 +138,10 @@ class DialogueEngine:
                     "replies": encode_replies(replies),
                 }
                 event = turn.event_id or uuid.uuid4().hex
-                open_turn.queue_replies(payload, f"reply:{turn.key}:{event}")
+                # Earlier messages to the chat still wait, unless they are only those this
+                # process has sent and not yet recorded as delivered.
+                behind = open_turn.undelivered > self.pipeline.unmarked(turn.key)
+                open_turn.queue_replies(payload, f"reply:{turn.key}:{event}", behind_others=behind)
             open_turn.commit()
             queued = open_turn.queued
         return TurnOutcome(

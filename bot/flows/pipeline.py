@@ -10,6 +10,8 @@ reach the rest of the domain through the engine.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,13 +22,20 @@ from bot.domain.types import DeliveryTarget, InboxStatus
 from bot.domain.unit_of_work import UnitOfWork
 
 __all__ = ["Inbound", "Pipeline", "StoredEvent"]
+log = logging.getLogger(__name__)
 MEMBER = DeliveryTarget.MEMBER.value
 
 
 class Pipeline:
-    def __init__(self, uow: Callable[[], UnitOfWork], max_attempts: int = 3) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], max_attempts: int = 3, mark_delay: float = 0.02
+    ) -> None:
         self.uow = uow
         self.max_attempts = max_attempts
+        self.mark_delay = mark_delay
+        self._marks: list[tuple[int, dict[str, Any]]] = []
+        self._unmarked: dict[str, int] = {}  # conversation -> sent, not yet recorded
+        self._flush: asyncio.TimerHandle | None = None
 
     # -- in ------------------------------------------------------------------------------
     def receive_many(self, events: Sequence[Inbound]) -> list[bool]:
@@ -56,9 +65,6 @@ class Pipeline:
     def done(self, channel: str, event_id: str) -> None:
         inbox.mark_done(self.uow(), channel, event_id)
 
-    def is_pending(self, channel: str, event_id: str) -> bool:
-        return inbox.status_of(self.uow(), channel, event_id) is InboxStatus.PENDING
-
     def pending_of(self, key: str) -> list[StoredEvent]:
         return inbox.pending_of(self.uow(), key)
 
@@ -67,8 +73,36 @@ class Pipeline:
         deliveries.delivered(self.uow(), delivery_id, result)
 
     def replies_delivered(self, delivery_id: int, result: dict[str, Any]) -> None:
-        """A turn's replies sent at once (the hot path: one statement)."""
-        deliveries.replies_delivered(self.uow(), delivery_id, result)
+        """A turn's replies sent at once, recorded now."""
+        deliveries.replies_delivered(self.uow(), [(delivery_id, result)])
+
+    def unmarked(self, key: str) -> int:
+        """How many deliveries of this chat this process sent and has not recorded yet."""
+        return self._unmarked.get(key, 0)
+
+    def replies_delivered_soon(self, delivery_id: int, result: dict[str, Any], key: str) -> None:
+        """The hot path: recorded within `mark_delay` seconds, with the others sent
+        meanwhile, in one statement. A process killed in between sends those replies
+        again after restart (they were taken by Telegram, not yet marked here)."""
+        self._marks.append((delivery_id, result))
+        self._unmarked[key] = self._unmarked.get(key, 0) + 1
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(self.mark_delay, self.flush_marks)
+
+    def flush_marks(self) -> None:
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        marks, self._marks = self._marks, []
+        self._unmarked = {}  # from here on the database knows (or the worker resends)
+        if marks:
+            try:
+                deliveries.replies_delivered(self.uow(), marks)
+            except Exception as exc:  # the database is away: the worker sends them again
+                log.error(
+                    "could not record %d delivered replies: %s", len(marks), type(exc).__name__
+                )
 
     def failed(
         self,

@@ -245,6 +245,7 @@ class ChannelApplication(Application):  # type: ignore[misc]
         for companion in reversed(self.companions):
             await companion.stop()
         await super().stop()
+        self.channel.pipeline.flush_marks()  # replies sent in the last instant, recorded
 
     async def shutdown(self) -> None:
         if not self._initialized:

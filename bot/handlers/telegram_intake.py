@@ -7,9 +7,10 @@
   stops the polling for everyone: the offset moves past it.
 - Webhook: the route stores the body before it answers 200 (`TelegramIntake.store_raw`).
 - Anything else that hands the application an update (`process_update`, a harness
-  putting it on the update queue) passes `admit`, which stores it if it is new.
+  putting it on the update queue) acknowledges nothing before its turn: the turn records
+  the update in the inbox in its own transaction.
 
-An update already handled is dropped here, before any answer; one stored but not yet
+A polled or posted update stored before is not handed on again; one stored but not yet
 handled (a restart, a retry) goes on to its turn, which takes it from the inbox once.
 """
 
@@ -87,13 +88,16 @@ class TelegramIntake:
         return admitted
 
     def admit(self, update: Update) -> bool:
-        """True when the update goes on to be handled (stored now if it was not yet)."""
-        if self._admitted.pop(update.update_id, 0) is None:
-            return True  # stored by polling or the webhook moments ago
-        event = inbound(update.to_dict())
-        if self.pipeline.receive(event):
-            return True
-        return self.pipeline.is_pending(CHANNEL, event.event_id)  # a retry, or done before
+        """True when the update goes on to be handled.
+
+        One stored by polling or the webhook moments ago goes on. One handed to the
+        application directly (`process_update`, or put on its queue by other code) has no
+        acknowledgement of ours to come before: its turn records it in the inbox, in the
+        turn's own transaction, and takes it once; a repeat of one handled before finds it
+        done there and gets no answer.
+        """
+        self._admitted.pop(update.update_id, None)
+        return True
 
     @property
     def waiting(self) -> OrderedDict[int, None]:

@@ -164,7 +164,8 @@ class TelegramChannel:
         except (TimedOut, NetworkError) as exc:  # Telegram is down, or the network
             self._retry(delivery_id, type(exc).__name__, None)
             return False
-        self.pipeline.replies_delivered(delivery_id, {"message_ids": [m.message_id for m in sent]})
+        result = {"message_ids": [m.message_id for m in sent]}
+        self.pipeline.replies_delivered_soon(delivery_id, result, self.key(chat_id))
         return True
 
     def _retry(self, delivery_id: int, reason: str, retry_after: float | None) -> None:

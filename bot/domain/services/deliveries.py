@@ -176,15 +176,13 @@ _REPLIES_DELIVERED = (
 )
 
 
-def replies_delivered(uow: UnitOfWork, delivery_id: int, result: dict[str, Any]) -> None:
-    """A turn's replies taken by their channel: one statement on every turn's hot path
-    (on PostgreSQL the autocommit chat-state pool: losing this mark in a server crash
-    would send the replies again, never lose them)."""
-    with uow.core_connection(write=True) as connection:
-        connection.execute(
-            _REPLIES_DELIVERED,
-            {"delivery_id": delivery_id, "now": uow.clock.now(), "result": result},
-        )
+def replies_delivered(uow: UnitOfWork, marks: list[tuple[int, dict[str, Any]]]) -> None:
+    """Turns' replies taken by their channel, with the channel's answer (message ids): one
+    statement for them all, on every turn's hot path."""
+    now = uow.clock.now()
+    rows = [{"delivery_id": i, "now": now, "result": result} for i, result in marks]
+    with uow.core_connection(write=True, durable=True) as connection:
+        connection.execute(_REPLIES_DELIVERED, rows)
 
 
 def failed(

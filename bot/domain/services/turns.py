@@ -29,7 +29,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, String, bindparam, exists, func, insert, select
+from sqlalchemy import Connection, Executable, String, bindparam, func, insert, select
 from sqlalchemy import update as update_
 
 from bot.domain.driver_sql import DriverConnection
@@ -66,13 +66,14 @@ _READ = select(
     .select_from(select(_INBOX.c.id).where(*_PENDING_OF_CHAT).limit(2).subquery())
     .scalar_subquery()
     .label("pending"),
-    exists()
+    select(func.count())
     .where(
         _DELIVERIES.c.conversation_key == _KEY,
         _DELIVERIES.c.target == DeliveryTarget.MEMBER,
         _DELIVERIES.c.delivered_at.is_(None),
     )
-    .label("waiting"),
+    .scalar_subquery()
+    .label("undelivered"),
     _CONVERSATIONS.c.language,
     _CONVERSATIONS.c.state,
     _CONVERSATIONS.c.version,
@@ -163,29 +164,34 @@ class OpenTurn:
         event: tuple[str | None, dict[str, Any]],
         *,
         more_waiting: bool,
-        waiting: bool,
+        undelivered: int,
     ) -> None:
         self.uow = uow
         self.connection = connection
         self.conversation = conversation
         self.more_waiting = more_waiting  # more events of this chat wait in the inbox
         self._event_write, self._values = event
-        self._waiting = waiting
+        self.undelivered = undelivered  # earlier messages to this chat not marked delivered
         self._delivery: dict[str, Any] | None = None
+        self._behind = False
         self.queued: QueuedReplies | None = None
 
     def use_case_uow(self) -> UnitOfWork:
         """What each use case of this turn runs in: a savepoint of the turn's transaction."""
         return self.uow.nested()
 
-    def queue_replies(self, payload: dict[str, Any], idempotency_key: str) -> None:
-        """The replies become a delivery written with the turn; sent at once by the caller
-        unless an earlier message to this chat still waits (they then queue behind it)."""
+    def queue_replies(
+        self, payload: dict[str, Any], idempotency_key: str, *, behind_others: bool
+    ) -> None:
+        """The replies become a delivery written with the turn: sent at once by the caller,
+        or, `behind_others` (an earlier message to this chat still waits), queued behind
+        them for the delivery worker."""
         now = self.uow.clock.now()
+        self._behind = behind_others
         self._delivery = {
             "b_payload": payload,
             "b_idempotency_key": idempotency_key,
-            "b_next_attempt_at": now if self._waiting else now + SENDER_LEASE,
+            "b_next_attempt_at": now if behind_others else now + SENDER_LEASE,
         }
 
     def commit(self) -> None:
@@ -209,7 +215,7 @@ class OpenTurn:
             for statement in _writes(*shape):
                 result = self.connection.execute(statement, values)
         if self._delivery is not None:
-            self.queued = QueuedReplies(result.scalar_one(), send_now=not self._waiting)
+            self.queued = QueuedReplies(result.scalar_one(), send_now=not self._behind)
         self.uow.commit()  # SQLite's COMMIT; on PostgreSQL the session's bookkeeping only
         conversation.version += 1
 
@@ -259,5 +265,5 @@ def open_turn(
             conversation,
             (event_write, values),
             more_waiting=event_write == "update" and found.pending > 1,
-            waiting=bool(found.waiting),
+            undelivered=found.undelivered,
         )
