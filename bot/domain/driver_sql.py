@@ -84,8 +84,38 @@ def compiled_for(statement: Executable, engine: Engine) -> Compiled:
         known = _COMPILED[engine] = weakref.WeakKeyDictionary()
     found = known.get(statement)
     if found is None:
-        found = known[statement] = Compiled(statement, engine.dialect)
+        found = known[statement] = Compiled(statement, _driver_dialect(engine.dialect))
     return found
+
+
+def _driver_dialect(dialect: Dialect) -> Dialect:
+    """The dialect to compile for the driver: SQLite's with named parameters (`:name`,
+    which sqlite3 takes from a dict), so the same parameters serve both drivers."""
+    if dialect.name != "sqlite" or dialect.paramstyle == "named":
+        return dialect
+    named = _NAMED.get(type(dialect))
+    if named is None:
+        named = _NAMED[type(dialect)] = type(dialect)(paramstyle="named")
+    return named
+
+
+_NAMED: dict[type, Dialect] = {}
+
+
+class _Fetched:
+    """A cursor's rows read at once (SQLite cannot commit while a RETURNING is unread)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.description = cursor.description
+        self._rows = cursor.fetchall() if cursor.description else []
+        self.rowcount = cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
 
 
 class DriverResult:
@@ -117,8 +147,9 @@ class DriverResult:
 
 
 class DriverConnection:
-    """A connection of `engine`'s pool used through its driver (psycopg): in the pool's
-    autocommit, or inside the transaction a Session has open on it (`in_transaction`)."""
+    """A connection of `engine`'s pool used through its driver (psycopg, sqlite3): in the
+    pool's autocommit, or inside the transaction SQLAlchemy has open on it
+    (`in_transaction`)."""
 
     @classmethod
     def in_transaction(cls, connection: Any) -> DriverConnection:
@@ -147,7 +178,11 @@ class DriverConnection:
         compiled = [compiled_for(statement, self._engine) for statement in statements]
         driver = self._pooled.driver_connection
         try:
-            if len(compiled) == 1 and not commit:
+            if self.dialect.name == "sqlite":  # in-process: nothing to gain from a pipeline
+                cursors = [_Fetched(driver.execute(c.sql, c.params(values))) for c in compiled]
+                if commit:
+                    driver.commit()
+            elif len(compiled) == 1 and not commit:
                 cursors = [driver.execute(compiled[0].sql, compiled[0].params(values))]
             else:
                 with driver.pipeline():

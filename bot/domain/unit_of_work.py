@@ -127,6 +127,11 @@ class UnitOfWork:
     def flush(self) -> None:
         self.session.flush()
 
+    def for_turn(self) -> TurnUnitOfWork:
+        """A unit of work for a member's turn: one connection, one transaction, an ORM
+        session only if a use case of the turn needs one."""
+        return TurnUnitOfWork(self)
+
     def nested(self) -> UnitOfWork:
         """A unit of work for one use case inside this one's open transaction (a turn)."""
         return SavepointUnitOfWork(self)
@@ -186,4 +191,61 @@ class SavepointUnitOfWork(UnitOfWork):
     def core_connection(
         self, *, write: bool, durable: bool = False
     ) -> Iterator[Connection | DriverConnection]:
-        yield self._parent.session.connection()  # the turn's transaction
+        with self._parent.core_connection(write=write, durable=durable) as connection:
+            yield connection  # the turn's transaction
+
+
+class TurnUnitOfWork(UnitOfWork):
+    """A turn's transaction on one connection of the domain's engine. Most turns (a
+    greeting, the points) need no ORM session: it is opened on the same connection, in
+    the same transaction, the first time a use case asks for it."""
+
+    def __init__(self, parent: UnitOfWork) -> None:
+        super().__init__(parent._session_factory, parent.policy, parent.clock, parent.numbers)
+        bind = getattr(parent._session_factory, "kw", {}).get("bind")
+        assert isinstance(bind, Engine), "a turn needs the domain's engine"
+        self._engine = bind
+        self.connection: Connection | None = None  # type: ignore[assignment]
+
+    def __enter__(self) -> TurnUnitOfWork:
+        self.connection = self._engine.connect()
+        self.connection.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.connection is not None
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        self.connection.close()  # rolls back whatever was not committed
+        self.connection = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            assert self.connection is not None, "unit of work used outside its `with` block"
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+            self.repo = Repository(self._session)
+        return self._session
+
+    def flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def commit(self) -> None:
+        assert self.connection is not None
+        if self._session is not None:
+            self._session.flush()
+        self.connection.commit()
+
+    @contextmanager
+    def core_connection(
+        self, *, write: bool, durable: bool = False
+    ) -> Iterator[Connection | DriverConnection]:
+        assert self.connection is not None
+        yield self.connection  # the turn's transaction

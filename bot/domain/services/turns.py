@@ -29,7 +29,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, String, bindparam, func, insert, select
+from sqlalchemy import Executable, String, bindparam, func, insert, select
 from sqlalchemy import update as update_
 
 from bot.domain.driver_sql import DriverConnection
@@ -159,7 +159,7 @@ class OpenTurn:
     def __init__(
         self,
         uow: UnitOfWork,
-        connection: Connection | DriverConnection,
+        connection: DriverConnection,
         conversation: ConversationState,
         event: tuple[str | None, dict[str, Any]],
         *,
@@ -209,14 +209,13 @@ class OpenTurn:
         }
         shape = (self._event_write, conversation.version == 0, self._delivery is not None)
         self.uow.flush()  # what the use cases left unflushed belongs to this transaction
-        if isinstance(self.connection, DriverConnection):  # PostgreSQL: with the COMMIT
+        if self.connection.dialect.name == "postgresql":  # the writes with the COMMIT
             [result] = self.connection.pipelined([_one_statement(*shape)], values, commit=True)
         else:
-            for statement in _writes(*shape):
-                result = self.connection.execute(statement, values)
+            result = self.connection.pipelined(_writes(*shape), values, commit=True)[-1]
         if self._delivery is not None:
             self.queued = QueuedReplies(result.scalar_one(), send_now=not self._behind)
-        self.uow.commit()  # SQLite's COMMIT; on PostgreSQL the session's bookkeeping only
+        self.uow.commit()  # the driver committed: SQLAlchemy's bookkeeping only
         conversation.version += 1
 
 
@@ -226,12 +225,12 @@ def open_turn(
 ) -> Iterator[OpenTurn | None]:
     """The conversation locked and read for one turn; None when the event is not this
     turn's (handled already, or an older event of the chat goes first)."""
-    with uow:
-        connection: Any = uow.session.connection()
-        if connection.dialect.name == "postgresql":  # the hot statements on the driver
-            connection = DriverConnection.in_transaction(connection)
+    with uow.for_turn() as turn_uow:
+        uow = turn_uow
+        # The turn's own statements on the driver, in the transaction SQLAlchemy opened.
+        connection = DriverConnection.in_transaction(turn_uow.connection)
         values = {"b_key": key, "b_channel": channel, "b_event_id": event_id}
-        if isinstance(connection, DriverConnection):  # the lock and the read: one round trip
+        if connection.dialect.name == "postgresql":  # the lock and the read: one round trip
             found = connection.pipelined([_LOCK, _READ], values)[1].one()
         else:
             found = connection.execute(_READ, values).one()  # SQLite: BEGIN IMMEDIATE locked
