@@ -3,9 +3,11 @@
     application = build_application(ApplicationBuilder(), load_settings())
     application.run_polling(allowed_updates=ALLOWED_UPDATES)     # or bot.handlers.webhook
 
-The module layout: `telegram_updates` turns updates into Turns and Replies into messages,
-`telegram_render` renders them (split texts, inline keyboards), `telegram_reliability` holds
-the delivery guarantees (each update once, one chat in order, retries).
+The module layout: `telegram_intake` stores updates in the inbox before Telegram is told
+they arrived (polling, webhook), `telegram_updates` turns updates into Turns for the
+engine, `telegram_outbound` sends the outbox's replies and notices, `telegram_render`
+renders them (split texts, inline keyboards), `telegram_reliability` holds one chat in
+order and the retries that respect Telegram.
 """
 
 from __future__ import annotations
@@ -109,12 +111,12 @@ def build_application(
         settings,
         services.uow,
         [MEMBER],
-        lambda delivery: channel.deliver(application.bot, delivery),
+        lambda delivery: channel.outbound.deliver(application.bot, delivery),
         outbox=OUTBOX,
         name="telegram-delivery",
         key_prefix=f"{CHANNEL}:",
     )
-    channel.delivery = application.notices
+    channel.outbound.worker = application.notices
     application.companions.append(application.notices)
     return application
 

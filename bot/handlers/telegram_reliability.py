@@ -2,9 +2,8 @@
 
 - `PerChatOrder` lets different chats run concurrently while the updates of one chat run
   one after the other, in the order they arrived.
-- `RecentIds` remembers the last update ids, so an update Telegram delivers twice (a webhook
-  retried, a poll repeated) is dropped before any answer; the dialogue engine also records
-  every event id with the conversation, so a duplicate after a restart is not answered either.
+- `RecentIds` remembers recent keys (a pressed button's message, so a double tap acts
+  once); updates themselves are taken once by the inbox (bot.handlers.telegram_intake).
 - `RetryingRateLimiter` throttles like `AIORateLimiter` and retries a 429 after its
   `retry_after`; it also retries a 5xx answer or a failed connection with exponential
   backoff. A timeout is not retried (the message may already have been delivered), nor is

@@ -15,16 +15,14 @@ import traceback
 from contextlib import suppress
 from typing import Any
 
-from telegram import Bot, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.flows.engine import DialogueEngine, TurnOutcome
 from bot.flows.i18n import Catalogs
 from bot.flows.messages import Button, Reply, Turn
-from bot.flows.notices import notice_replies
-from bot.handlers.delivery import DeliveryWorker, RetryLater
+from bot.handlers.telegram_outbound import TelegramOutbound
 from bot.handlers.telegram_reliability import RecentIds
 from bot.handlers.telegram_render import Renderer, close_keyboard, delete, typing, while_typing
 
@@ -57,7 +55,9 @@ class TelegramChannel:
         # Updates whose stored event a turn took (or whose failure was counted); any other
         # update is marked done once its handler returns (`settle`).
         self.settled: set[int] = set()
-        self.delivery: DeliveryWorker | None = None  # the worker for what cannot leave at once
+        self.outbound = TelegramOutbound(
+            self.render, self.pipeline, languages, default_language, engine.language_of
+        )
 
     # -- plumbing --------------------------------------------------------------------
     @staticmethod
@@ -135,44 +135,17 @@ class TelegramChannel:
             if outcome.send_now:
                 if message is not None and any(r.delete_user_message for r in outcome.replies):
                     await delete(message)  # R1: a typed password does not stay on screen
-                await self.send_delivery(
+                await self.outbound.send_now(
                     context.bot, chat_id, outcome.delivery_id, outcome.language, outcome.replies
                 )
-            elif self.delivery is not None:
-                self.delivery.wake()
+            else:
+                self.outbound.wake()
         if outcome.more_waiting:
             for event in self.pipeline.pending_of(self.key(chat_id)):
                 if event.payload is not None:
                     await context.application.update_queue.put(
                         Update.de_json(event.payload, context.bot)
                     )
-
-    async def send_delivery(
-        self, bot: Bot, chat_id: int, delivery_id: int, language: str, replies: list[Reply]
-    ) -> bool:
-        """Sends one delivery's replies; True when Telegram took them (recorded), else it is
-        left to the delivery worker, retried after Telegram's retry_after or a backoff."""
-        try:
-            sent = await self.render.send(bot, chat_id, language, replies)
-        except Forbidden as exc:  # the member blocked the bot: retrying would never land
-            log.warning("chat %s cannot be written to (%s): not delivered", chat_id, exc)
-            self.pipeline.undeliverable(delivery_id, type(exc).__name__)
-            return False
-        except RetryAfter as exc:
-            self._retry(delivery_id, "Telegram asked to wait", _seconds(exc.retry_after))
-            return False
-        except (TimedOut, NetworkError) as exc:  # Telegram is down, or the network
-            self._retry(delivery_id, type(exc).__name__, None)
-            return False
-        result = {"message_ids": [m.message_id for m in sent]}
-        self.pipeline.replies_delivered_soon(delivery_id, result, self.key(chat_id))
-        return True
-
-    def _retry(self, delivery_id: int, reason: str, retry_after: float | None) -> None:
-        log.warning("delivery %s not sent yet (%s): the worker retries it", delivery_id, reason)
-        next_at = self.pipeline.failed(delivery_id, reason, retry_after=retry_after)
-        if self.delivery is not None:
-            self.delivery.wake_at(next_at)
 
     def settle(self, update: Update) -> None:
         """After the handlers: an update no turn took (a closed button, a group message)
@@ -257,27 +230,6 @@ class TelegramChannel:
         else:
             await self.turn(update, context, payload=payload, typing=not typing_now)
 
-    # -- what the delivery worker sends: replies left over, messages no turn asked for --
-    async def deliver(self, bot: Bot, delivery: Any) -> dict[str, Any]:
-        """Sends one "member" delivery to its chat: a turn's replies that could not leave at
-        once, or a notice (a person took the chat, wrote...), in its language."""
-        key = delivery.conversation_key or ""
-        chat_id = int(key.removeprefix(f"{CHANNEL}:"))
-        replies = notice_replies(delivery.payload)
-        language = delivery.payload.get("language") or self.engine.language_of(key)
-        if language not in self.languages:
-            language = self.default_language
-        try:
-            sent = await self.render.send(bot, chat_id, language, replies)
-        except Forbidden as exc:  # the member blocked the bot: retrying would never land
-            log.warning("chat %s cannot be written to (%s): notice dropped", chat_id, exc)
-            return {"undeliverable": type(exc).__name__}
-        except RetryAfter as exc:
-            raise RetryLater("Telegram asked to wait", _seconds(exc.retry_after)) from exc
-        except (TimedOut, NetworkError) as exc:  # Telegram is down, or the network
-            raise RetryLater(type(exc).__name__) from exc
-        return {"message_ids": [m.message_id for m in sent]}
-
     # -- errors ----------------------------------------------------------------------
     async def on_error(self, update: object, context: Context) -> None:
         """A turn that failed: counted on its stored event, which is tried again later (the
@@ -323,7 +275,3 @@ def _where(error: BaseException | None) -> str:
         return "?"
     frame = ours[-1]
     return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
