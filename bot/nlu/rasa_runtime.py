@@ -187,7 +187,8 @@ def serve(
     if not loopback or not auth_token:
         raise RasaRuntimeError(f"refusing to serve Rasa on {host!r}: needs loopback and a token")
     rasa, env = _prepared_rasa(cache_dir)
-    cmd = [str(rasa), "run", "--enable-api", "--auth-token", auth_token, "-i", host]
+    # One argument "--auth-token=...": a token starting with "-" is still read as the value.
+    cmd = [str(rasa), "run", "--enable-api", f"--auth-token={auth_token}", "-i", host]
     cmd += ["-p", str(port), "--model", str(model)]
     log_path = server_log_path(cache_dir, port)
     logger.info("starting the Rasa server on %s:%d (log: %s)", host, port, log_path)

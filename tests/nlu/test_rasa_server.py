@@ -57,7 +57,8 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     project = tmp_path_factory.mktemp("rasa") / "nlu"
     shutil.copytree(PROJECT_ROOT / "nlu", project)
     model = rasa_runtime.train(cache_dir, project)
-    port, token = _free_loopback_port(), secrets.token_urlsafe(24)
+    # A token may start with "-" (token_urlsafe gives one in 64): it must still be the token.
+    port, token = _free_loopback_port(), "-" + secrets.token_urlsafe(24)
     proc = rasa_runtime.serve(cache_dir, model, port=port, auth_token=token)
     try:
         url = f"http://127.0.0.1:{port}"
