@@ -164,6 +164,18 @@ class DriverConnection:
     def execute(self, statement: Executable, values: dict[str, Any] | None = None) -> DriverResult:
         return self.pipelined([statement], values)[0]
 
+    def execute_many(self, statement: Executable, rows: Sequence[dict[str, Any]]) -> None:
+        """One statement for many rows of parameters, in one round trip (psycopg pipelines
+        executemany)."""
+        compiled = compiled_for(statement, self._engine)
+        try:
+            with self._pooled.driver_connection.cursor() as cursor:
+                cursor.executemany(compiled.sql, [compiled.params(row) for row in rows])
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                compiled.sql, {}, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True
+            ) from exc
+
     def pipelined(
         self,
         statements: Sequence[Executable],

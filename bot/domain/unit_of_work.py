@@ -233,6 +233,11 @@ class TurnUnitOfWork(UnitOfWork):
             self.repo = Repository(self._session)
         return self._session
 
+    @property
+    def used_domain(self) -> bool:
+        """Whether a use case of the turn opened the ORM session (read or changed data)."""
+        return self._session is not None
+
     def flush(self) -> None:
         if self._session is not None:
             self._session.flush()

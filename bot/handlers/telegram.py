@@ -98,7 +98,7 @@ def build_application(
         {
             "channel": channel,
             "closers": closers,
-            "intake": TelegramIntake(engine.pipeline),
+            "intake": TelegramIntake(engine.pipeline, getattr(engine, "seam", None)),
             "sweep_seconds": settings.inbox_retry_seconds,
         },
     )

@@ -23,6 +23,7 @@ from typing import Any
 from telegram import Bot, Update
 
 from bot.flows.pipeline import Inbound, Pipeline
+from bot.flows.seam import OnTheLoop, Seam
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -53,9 +54,14 @@ def inbound(raw: dict[str, Any]) -> Inbound:
 class TelegramIntake:
     """Stores updates in the inbox through the pipeline; remembers which it admitted."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, seam: Seam | None = None) -> None:
         self.pipeline = pipeline
+        self.seam: Seam = seam or OnTheLoop()  # where the inbox's write runs (a commit)
         self._admitted: OrderedDict[int, None] = OrderedDict()  # stored, on their way
+
+    async def store(self, bot: Bot, raws: list[Any]) -> list[Update]:
+        """`store_raw` where the seam runs blocking work: the loop goes on meanwhile."""
+        return await self.seam.run(self.store_raw, bot, raws)
 
     def store_raw(self, bot: Bot, raws: list[Any]) -> list[Update]:
         """The updates of a batch to handle now: parsed, stored (one commit), not handled
@@ -148,7 +154,7 @@ class DurablePolling:
         )
         raws = raws if isinstance(raws, list) else []
         ids = [r.get("update_id") for r in raws if isinstance(r, dict)]
-        updates = self._intake.store_raw(self._bot, raws)
+        updates = await self._intake.store(self._bot, raws)
         numbered = [i for i in ids if isinstance(i, int)]
         if numbered:
             self._next_offset = max(numbered) + 1

@@ -95,7 +95,7 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
             return Response(status_code=400)
         # Stored before the 200: a crash after it loses nothing. One that cannot be parsed
         # is set aside there (200 all the same: Telegram would only send it again).
-        for update in intake.store_raw(application.bot, [data]):
+        for update in await intake.store(application.bot, [data]):
             await application.update_queue.put(update)
         return Response(status_code=200)
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from bot.domain import errors
+from bot.domain.driver_sql import DriverConnection
 from bot.domain.models import Delivery as DeliveryRow
 from bot.domain.models import Escalation
 from bot.domain.types import DeliveryTarget, MemberNotice
@@ -178,11 +179,15 @@ _REPLIES_DELIVERED = (
 
 def replies_delivered(uow: UnitOfWork, marks: list[tuple[int, dict[str, Any]]]) -> None:
     """Turns' replies taken by their channel, with the channel's answer (message ids): one
-    statement for them all, on every turn's hot path."""
+    statement for them all, on every turn's hot path (on PostgreSQL the chat-state pool,
+    in autocommit: a mark lost in a server crash sends those replies again, loses none)."""
     now = uow.clock.now()
     rows = [{"delivery_id": i, "now": now, "result": result} for i, result in marks]
-    with uow.core_connection(write=True, durable=True) as connection:
-        connection.execute(_REPLIES_DELIVERED, rows)
+    with uow.core_connection(write=True) as connection:
+        if isinstance(connection, DriverConnection):
+            connection.execute_many(_REPLIES_DELIVERED, rows)
+        else:
+            connection.execute(_REPLIES_DELIVERED, rows)
 
 
 def failed(

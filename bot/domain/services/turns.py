@@ -29,7 +29,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, String, bindparam, func, insert, select
+from sqlalchemy import Executable, String, bindparam, func, insert, select, text
 from sqlalchemy import update as update_
 
 from bot.domain.driver_sql import DriverConnection
@@ -127,6 +127,13 @@ _DELIVERY_INSERT = insert(_DELIVERIES).values(
 _LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(_KEY, 0)))
 
 
+# A turn that touched no domain data (a greeting, the points, the FAQ) commits without
+# waiting for PostgreSQL's WAL flush: a database crash in the next instant can lose that
+# turn, atomically; its event, stored durably before, is then handled again (its answer
+# may be sent twice, nothing else happens twice). A turn whose use cases ran waits.
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit TO OFF")
+
+
 @cache
 def _writes(event: str | None, new_conversation: bool, replies: bool) -> list[Executable]:
     """The turn's writes: event done ("insert", "update" or None), the conversation, and
@@ -210,7 +217,10 @@ class OpenTurn:
         shape = (self._event_write, conversation.version == 0, self._delivery is not None)
         self.uow.flush()  # what the use cases left unflushed belongs to this transaction
         if self.connection.dialect.name == "postgresql":  # the writes with the COMMIT
-            [result] = self.connection.pipelined([_one_statement(*shape)], values, commit=True)
+            statements = [_one_statement(*shape)]
+            if not self.uow.used_domain:  # chat state only: no need to wait for the disk
+                statements.insert(0, _NO_FLUSH_WAIT)
+            result = self.connection.pipelined(statements, values, commit=True)[-1]
         else:
             result = self.connection.pipelined(_writes(*shape), values, commit=True)[-1]
         if self._delivery is not None:
