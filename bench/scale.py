@@ -72,12 +72,17 @@ async def _serve_fake(delay: float, pipe: Any) -> None:
                 waiting[chat_id] = loop.create_future()
                 update = fake.message_update(chat_id, TEXTS[turn % len(TEXTS)], language="en")
                 started = time.perf_counter()
-                answer = await client.post(
-                    hooks[(chat_id + turn) % len(hooks)],
-                    json=update,
-                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-                )
-                answer.raise_for_status()
+                try:
+                    answer = await client.post(
+                        hooks[(chat_id + turn) % len(hooks)],
+                        json=update,
+                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                    )
+                except httpx.HTTPError:
+                    answer = None
+                if answer is None or answer.status_code != 200:  # refused: counted as lost
+                    waiting.pop(chat_id, None)
+                    continue
                 try:
                     await asyncio.wait_for(waiting[chat_id], 30)
                 except TimeoutError:

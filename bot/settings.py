@@ -97,10 +97,11 @@ class Settings(BaseSettings):
     # `inbox_max_attempts` (`cps-bot inbox list`, `cps-bot inbox replay ID`).
     inbox_retry_seconds: float = Field(default=5, gt=0, le=600)
     inbox_max_attempts: int = Field(default=3, ge=1, le=100)
-    # PostgreSQL: a turn's transaction runs on one of `turn_threads` threads, so the event
-    # loop serves other chats while it waits for the server (0: on the loop). SQLite's
-    # turns always run on the loop, one at a time.
-    turn_threads: int = Field(default=4, ge=0, le=64)
+    # PostgreSQL: with N > 0 a turn's transaction runs on one of N threads, so the event
+    # loop serves other chats while it waits for the server; 0 (the default, measured
+    # faster on 2 cores: bench/scale.py, bench/telegram.py) runs turns on the loop, one at
+    # a time. SQLite's turns always run on the loop.
+    turn_threads: int = Field(default=0, ge=0, le=64)
 
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
