@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.domain.services import deliveries, inbox
 from bot.domain.services.inbox import Inbound, StoredEvent
-from bot.domain.types import DeliveryTarget, InboxStatus
+from bot.domain.types import DeliveryTarget
 from bot.domain.unit_of_work import UnitOfWork
 
 __all__ = ["Inbound", "Pipeline", "StoredEvent"]
@@ -48,12 +48,13 @@ class Pipeline:
     def set_aside(self, event: Inbound, reason: str) -> None:
         inbox.set_aside(self.uow(), event, reason)
 
-    def turn_failed(self, channel: str, event_id: str, reason: str) -> bool:
-        """Counts a failed attempt; True when the event is now set aside for good."""
+    def turn_failed(self, channel: str, event_id: str, reason: str) -> str:
+        """Counts a failed attempt on a pending event: "pending" (it is tried again),
+        "dead" (set aside for good), or "done" (it had been handled: nothing to retry)."""
         status = inbox.attempt_failed(
             self.uow(), channel, event_id, reason, max_attempts=self.max_attempts
         )
-        return status is InboxStatus.DEAD
+        return status.value
 
     def pending(
         self, channels: Iterable[str], *, older_than: float = 0.0, limit: int = 100

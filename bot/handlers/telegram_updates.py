@@ -246,14 +246,14 @@ class TelegramChannel:
             log.error("update %s failed: %s", update.update_id, reason)
             return
         self.settled.add(update.update_id)
-        dead = self.pipeline.turn_failed(CHANNEL, str(update.update_id), reason)
-        log.error(
-            "update %s failed: %s; %s",
-            update.update_id,
-            reason,
-            "set aside, the member is told" if dead else "it will be tried again",
-        )
-        if dead:
+        status = self.pipeline.turn_failed(CHANNEL, str(update.update_id), reason)
+        outcome = {
+            "pending": "it will be tried again",
+            "dead": "set aside, the member is told",
+            "done": "after its turn was committed: nothing to try again",
+        }
+        log.error("update %s failed: %s; %s", update.update_id, reason, outcome[status])
+        if status == "dead":
             with suppress(Exception):
                 reply = Reply("telegram.error")
                 user = update.effective_user
