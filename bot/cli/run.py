@@ -35,7 +35,7 @@ def run(
         raise fail("CPS_TELEGRAM_TOKEN is not set: export the token @BotFather gave the bot", 2)
     with open_app():  # the database is there, with the current schema
         pass
-    configure_logging(_secrets(settings))
+    configure_logging(secrets_of(settings))
 
     from telegram.ext import ApplicationBuilder
 
@@ -83,7 +83,7 @@ def _serve_webhook(settings: Settings) -> None:
     )
 
 
-def _secrets(settings: Settings) -> list[str]:
+def secrets_of(settings: Settings) -> list[str]:
     found = [
         settings.telegram_token,
         settings.telegram_webhook_secret,

@@ -167,7 +167,9 @@ class InboxSweeper:
         return handed
 
     async def _run(self) -> None:
-        older_than = 0.0  # at start: everything stored and not handled is left over
+        # Polling (the bot's only process) at start: everything stored and not handled is
+        # left over. Beside other processes (webhook, worker) only what waited a while is.
+        older_than = 0.0 if self.application.updater is not None else self.seconds
         while True:
             try:
                 await self.sweep(older_than)

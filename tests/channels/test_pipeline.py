@@ -25,6 +25,7 @@ from bot.domain import schema
 from bot.domain.models import Delivery, InboxEvent, OutboxEmail
 from bot.domain.types import InboxStatus
 from bot.flows.messages import Reply, Turn
+from bot.handlers.telegram_intake import inbound
 from bot.seed import load_demo_members, load_reference_data
 from bot.settings import Settings, load_settings
 from tests.channels.conftest import polling_bot, poster, webhook_bot
@@ -163,6 +164,33 @@ async def test_sigkill_mid_traffic_then_restart_answers_every_message_once_appli
     assert second.returncode == 0, (out + err).decode()
     # Each member asked once for a password link: one mail each, though a process died.
     assert mails_per_member(database_url) == {email: 1 for email, _ in LINKED.values()}
+
+
+# -- a worker beside the listeners -------------------------------------------------------
+async def test_a_worker_answers_what_a_killed_listener_had_stored(fake, database_url, nlu_cache):
+    link_chats(database_url)
+    # A webhook listener stored these two updates before its 200s, then died.
+    stored = [
+        fake.message_update(504, "how many points do I have?", language="en"),
+        fake.message_update(505, "thanks", language="en"),
+    ]
+    app = bootstrap(load_settings(database_url=database_url))
+    assert build_dialogue(app, None).pipeline.receive_many([inbound(u) for u in stored])
+    app.close()
+    worker = await cps_bot_run(
+        fake, database_url, nlu_cache, command="worker", CPS_INBOX_RETRY_SECONDS="0.2"
+    )
+    try:
+        await fake.wait_for(
+            lambda: any("400 points" in t for t in fake.sent(504)) and fake.sent(505), timeout=60
+        )
+        await settled(database_url)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(worker.communicate(), 15)
+    assert worker.returncode == 0, (out + err).decode()
+    assert "welcome" in fake.sent(505)[0]
+    assert fake.called("getUpdates") == []  # a worker never polls, nor serves a webhook
 
 
 # -- an update nobody can parse -----------------------------------------------------------

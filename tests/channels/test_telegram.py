@@ -433,7 +433,7 @@ def test_webhook_mode_without_a_secret_stops_naming_it(monkeypatch, database_url
     assert "CPS_TELEGRAM_WEBHOOK_SECRET is not set" in result.stderr
 
 
-async def cps_bot_run(fake, database_url, nlu_cache, *args: str, **env: str):  # type: ignore[no-untyped-def]
+async def cps_bot_run(fake, database_url, nlu_cache, *args: str, command: str = "run", **env: str):  # type: ignore[no-untyped-def]
     environment = {
         **os.environ,
         "CPS_DATABASE_URL": database_url,
@@ -447,7 +447,7 @@ async def cps_bot_run(fake, database_url, nlu_cache, *args: str, **env: str):  #
         sys.executable,
         "-c",
         "from bot.cli.main import main; main()",
-        "run",
+        command,
         *args,
         env=environment,
         cwd=PROJECT_ROOT,

@@ -1,0 +1,63 @@
+"""`cps-bot worker`: a process that handles turns and sends deliveries, with no listener.
+
+Beside `cps-bot run --mode webhook` processes on one PostgreSQL: the listeners store what
+Telegram posts and handle it at once; a worker takes what was stored and is still not
+handled after `inbox_retry_seconds` (a listener killed mid-turn, a turn that failed), and
+sends what waits in the outbox (replies held back by a 429 storm, notices, Slack cards and
+helpdesk tickets as configured). It neither polls Telegram nor serves HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import typer
+
+from bot.cli.context import fail, open_app
+from bot.cli.run import configure_logging, secrets_of
+from bot.settings import SettingsError, load_settings
+
+app = typer.Typer(help="Handle stored turns and send deliveries, without a listener.")
+
+
+@app.callback(invoke_without_command=True)
+def worker() -> None:
+    """Runs until stopped (Ctrl-C, SIGTERM)."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    if not token.strip():
+        raise fail("CPS_TELEGRAM_TOKEN is not set: export the token @BotFather gave the bot", 2)
+    with open_app():  # the database is there, with the current schema
+        pass
+    configure_logging(secrets_of(settings))
+
+    from telegram.ext import ApplicationBuilder
+
+    from bot.handlers.slack import SlackConfigError
+    from bot.runtime import build_bot
+
+    try:
+        application = build_bot(ApplicationBuilder().updater(None), settings)
+    except SlackConfigError as exc:
+        raise fail(str(exc), 2) from None
+    asyncio.run(_serve(application))
+
+
+async def _serve(application) -> None:  # type: ignore[no-untyped-def]
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await application.initialize()
+    await application.start()  # the inbox sweep and the delivery workers
+    try:
+        await stopping.wait()
+    finally:
+        await application.stop()
+        await application.shutdown()
