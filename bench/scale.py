@@ -31,81 +31,59 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuv"
+from bench.fake_members import TOKEN  # noqa: E402
+
 SECRET = "bench_webhook-secret"
 TEXTS = ["how many points do I have?", "hello", "thanks", "help"]  # one answer each
 MEMBER = "emma.clark@example.com"
 
 
 def serve_fake(delay: float, pipe: Any) -> None:
-    asyncio.run(_serve_fake(delay, pipe))
+    from bench.fake_members import serve
+
+    serve(delay, pipe, play)
 
 
-async def _serve_fake(delay: float, pipe: Any) -> None:
+async def play(fake: Any, waiting: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Each chat writes (to the workers in turn), waits for the answer, writes again."""
     import httpx
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
 
-    from tests.channels.fake_telegram import FakeTelegram
+    latencies: list[float] = []
+    hooks = job["hooks"]
+    sent_before = {c: len(fake.sent(c)) for c in job["chats"]}
 
-    fake = FakeTelegram(TOKEN, first_update_id=1000 + int(time.time() * 1000) % 10**9 * 1000)
-    fake.delay = delay
-    waiting: dict[int, asyncio.Future[None]] = {}
+    async def member(client: httpx.AsyncClient, chat_id: int) -> None:
+        for turn in range(job["turns"]):
+            answered = waiting.expect(chat_id)
+            update = fake.message_update(chat_id, TEXTS[turn % len(TEXTS)], language="en")
+            started = time.perf_counter()
+            try:
+                answer = await client.post(
+                    hooks[(chat_id + turn) % len(hooks)],
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+            except httpx.HTTPError:
+                answer = None
+            if answer is None or answer.status_code != 200:  # refused: counted as lost
+                waiting.forget(chat_id)
+                continue
+            try:
+                await asyncio.wait_for(answered, 30)
+            except TimeoutError:
+                waiting.forget(chat_id)
+                continue  # counted as lost below
+            latencies.append(time.perf_counter() - started)
 
-    def answered(chat_id: int) -> None:
-        future = waiting.pop(chat_id, None)
-        if future is not None and not future.done():
-            future.set_result(None)
-
-    fake.on_send = answered
-
-    async def play(request: Request) -> JSONResponse:
-        job = await request.json()
-        loop = asyncio.get_running_loop()
-        latencies: list[float] = []
-        hooks = job["hooks"]
-        sent_before = {c: len(fake.sent(c)) for c in job["chats"]}
-
-        async def member(client: httpx.AsyncClient, chat_id: int) -> None:
-            for turn in range(job["turns"]):
-                waiting[chat_id] = loop.create_future()
-                update = fake.message_update(chat_id, TEXTS[turn % len(TEXTS)], language="en")
-                started = time.perf_counter()
-                try:
-                    answer = await client.post(
-                        hooks[(chat_id + turn) % len(hooks)],
-                        json=update,
-                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-                    )
-                except httpx.HTTPError:
-                    answer = None
-                if answer is None or answer.status_code != 200:  # refused: counted as lost
-                    waiting.pop(chat_id, None)
-                    continue
-                try:
-                    await asyncio.wait_for(waiting[chat_id], 30)
-                except TimeoutError:
-                    waiting.pop(chat_id, None)
-                    continue  # counted as lost below
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        async with httpx.AsyncClient(timeout=30) as client:
-            await asyncio.gather(*(member(client, chat) for chat in job["chats"]))
-        elapsed = time.perf_counter() - started
-        await asyncio.sleep(job["settle"])  # late duplicates, if any, have time to show
-        counts = {c: len(fake.sent(c)) - sent_before[c] for c in job["chats"]}
-        lost = sum(max(0, job["turns"] - n) for n in counts.values())
-        duplicated = sum(max(0, n - job["turns"]) for n in counts.values())
-        return JSONResponse(
-            {"elapsed": elapsed, "latencies": latencies, "lost": lost, "duplicated": duplicated}
-        )
-
-    await fake.start([Route("/play", play, methods=["POST"])])
-    pipe.send(fake.url)
-    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # until told to stop
-    await fake.stop()
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30) as client:
+        await asyncio.gather(*(member(client, chat) for chat in job["chats"]))
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(job["settle"])  # late duplicates, if any, have time to show
+    counts = {c: len(fake.sent(c)) - sent_before[c] for c in job["chats"]}
+    lost = sum(max(0, job["turns"] - n) for n in counts.values())
+    duplicated = sum(max(0, n - job["turns"]) for n in counts.values())
+    return {"elapsed": elapsed, "latencies": latencies, "lost": lost, "duplicated": duplicated}
 
 
 def demo_database() -> str:

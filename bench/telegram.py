@@ -46,59 +46,37 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
-TOKEN = "123456:BENCH-token_abcdefghijklmnopqrstuv"
+from bench.fake_members import TOKEN  # noqa: E402
+
 TEXTS = ["how many points do I have?", "hello", "thanks", "help"]  # one answer each
 MEMBER = "emma.clark@example.com"
 
 
-# -- the fake Bot API and the members, in their own process ----------------------------------
+# -- the members, played by the fake Bot API in its own process (bench/fake_members.py) ------
 def serve_fake(delay: float, pipe: Any) -> None:
-    asyncio.run(_serve_fake(delay, pipe))
+    from bench.fake_members import serve
+
+    serve(delay, pipe, play)
 
 
-async def _serve_fake(delay: float, pipe: Any) -> None:
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
+async def play(fake: Any, waiting: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """Each chat writes, waits for the answer, writes again: `job["turns"]` times."""
+    latencies: list[float] = []
 
-    from tests.channels.fake_telegram import FakeTelegram
+    async def member(chat_id: int) -> None:
+        for turn in range(job["turns"]):
+            answered = waiting.expect(chat_id)
+            started = time.perf_counter()
+            fake.inject(fake.message_update(chat_id, TEXTS[turn % len(TEXTS)], language="en"))
+            await asyncio.wait_for(answered, 30)
+            latencies.append(time.perf_counter() - started)
 
-    # update ids only grow for a bot (the engine takes each once): this phase's come later
-    fake = FakeTelegram(TOKEN, first_update_id=1000 + int(time.time() * 1000) % 10**9 * 1000)
-    fake.delay = delay
-    waiting: dict[int, asyncio.Future[None]] = {}
-
-    def answered(chat_id: int) -> None:
-        future = waiting.pop(chat_id, None)
-        if future is not None and not future.done():
-            future.set_result(None)
-
-    fake.on_send = answered
-
-    async def play(request: Request) -> JSONResponse:
-        job = await request.json()
-        loop = asyncio.get_running_loop()
-        latencies: list[float] = []
-
-        async def member(chat_id: int) -> None:
-            for turn in range(job["turns"]):
-                waiting[chat_id] = loop.create_future()
-                started = time.perf_counter()
-                fake.inject(fake.message_update(chat_id, TEXTS[turn % len(TEXTS)], language="en"))
-                await asyncio.wait_for(waiting[chat_id], 30)
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(member(chat) for chat in job["chats"]))
-        elapsed = time.perf_counter() - started
-        fake.calls.clear()
-        fake.messages.clear()
-        return JSONResponse({"elapsed": elapsed, "latencies": latencies})
-
-    await fake.start([Route("/play", play, methods=["POST"])])
-    pipe.send(fake.url)
-    await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # until told to stop
-    await fake.stop()
+    started = time.perf_counter()
+    await asyncio.gather(*(member(chat) for chat in job["chats"]))
+    elapsed = time.perf_counter() - started
+    fake.calls.clear()
+    fake.messages.clear()
+    return {"elapsed": elapsed, "latencies": latencies}
 
 
 # -- the bots, in this process ---------------------------------------------------------------

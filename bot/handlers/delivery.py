@@ -208,6 +208,15 @@ class DeliveryWorker:
         """Deliver now rather than at the next poll (something was just queued)."""
         self._wakeup.set()
 
+    def wake_in(self, *delays: float) -> None:
+        """Deliver now and again after each of `delays` seconds (something just queued may
+        wait for a mark another process is about to write)."""
+        self._wakeup.set()
+        if self._task is not None:
+            loop = asyncio.get_running_loop()
+            for delay in delays:
+                loop.call_later(delay, self._wakeup.set)
+
     def wake_at(self, when: datetime) -> None:
         """Deliver again when a delivery that failed is due, rather than at the next poll."""
         delay = (when - self.uow_factory().clock.now()).total_seconds()

@@ -68,9 +68,11 @@ class TelegramOutbound:
         return True
 
     def wake(self) -> None:
-        """Replies were queued behind older ones: the worker sends them in order."""
+        """Replies were queued behind older ones: the worker sends them in order. The older
+        ones are often another process's, sent and about to be recorded (within moments):
+        the worker looks again shortly, not only at its next poll."""
         if self.worker is not None:
-            self.worker.wake()
+            self.worker.wake_in(0.05, 0.25, 1.0)
 
     async def deliver(self, bot: Bot, delivery: Any) -> dict[str, Any]:
         """One "member" delivery of the worker, in its language (RetryLater: not yet)."""
