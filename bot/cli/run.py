@@ -22,19 +22,10 @@ def run(
     ),
 ) -> None:
     """Serves members on Telegram until stopped (Ctrl-C)."""
-    os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no warnings
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise fail(str(exc), 2) from None
+    settings = telegram_settings()
     mode = mode or settings.telegram_mode
     if mode not in ("polling", "webhook"):
         raise fail(f"--mode must be polling or webhook, not {mode!r}", 2)
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-    if not token.strip():
-        raise fail("CPS_TELEGRAM_TOKEN is not set: export the token @BotFather gave the bot", 2)
-    with open_app():  # the database is there, with the current schema
-        pass
     configure_logging(secrets_of(settings))
 
     from telegram.ext import ApplicationBuilder
@@ -58,6 +49,22 @@ def run(
         allowed_updates=ALLOWED_UPDATES,
         timeout=dtm.timedelta(seconds=settings.telegram_poll_timeout_seconds),
     )
+
+
+def telegram_settings() -> Settings:
+    """The settings of a process serving Telegram (`run`, `worker`), after the checks that
+    stop it at once with one line: settings valid, the token set, the schema current."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22: durations as timedelta, no warnings
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+    if not token.strip():
+        raise fail("CPS_TELEGRAM_TOKEN is not set: export the token @BotFather gave the bot", 2)
+    with open_app():  # the database is there, with the current schema
+        pass
+    return settings
 
 
 def _serve_webhook(settings: Settings) -> None:

@@ -10,14 +10,12 @@ helpdesk tickets as configured). It neither polls Telegram nor serves HTTP.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 
 import typer
 
-from bot.cli.context import fail, open_app
-from bot.cli.run import configure_logging, secrets_of
-from bot.settings import SettingsError, load_settings
+from bot.cli.context import fail
+from bot.cli.run import configure_logging, secrets_of, telegram_settings
 
 app = typer.Typer(help="Handle stored turns and send deliveries, without a listener.")
 
@@ -25,16 +23,7 @@ app = typer.Typer(help="Handle stored turns and send deliveries, without a liste
 @app.callback(invoke_without_command=True)
 def worker() -> None:
     """Runs until stopped (Ctrl-C, SIGTERM)."""
-    os.environ.setdefault("PTB_TIMEDELTA", "1")
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise fail(str(exc), 2) from None
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-    if not token.strip():
-        raise fail("CPS_TELEGRAM_TOKEN is not set: export the token @BotFather gave the bot", 2)
-    with open_app():  # the database is there, with the current schema
-        pass
+    settings = telegram_settings()
     configure_logging(secrets_of(settings))
 
     from telegram.ext import ApplicationBuilder

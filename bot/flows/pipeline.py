@@ -18,12 +18,10 @@ from typing import Any
 
 from bot.domain.services import deliveries, inbox
 from bot.domain.services.inbox import Inbound, StoredEvent
-from bot.domain.types import DeliveryTarget
 from bot.domain.unit_of_work import UnitOfWork
 
 __all__ = ["Inbound", "Pipeline", "StoredEvent"]
 log = logging.getLogger(__name__)
-MEMBER = DeliveryTarget.MEMBER.value
 
 
 class Pipeline:
@@ -41,9 +39,6 @@ class Pipeline:
     def receive_many(self, events: Sequence[Inbound]) -> list[bool]:
         """Stored in one commit; True for each event not seen before."""
         return inbox.receive_many(self.uow(), events)
-
-    def receive(self, event: Inbound) -> bool:
-        return inbox.receive(self.uow(), event)
 
     def set_aside(self, event: Inbound, reason: str) -> None:
         inbox.set_aside(self.uow(), event, reason)
@@ -70,9 +65,6 @@ class Pipeline:
         return inbox.pending_of(self.uow(), key)
 
     # -- out -----------------------------------------------------------------------------
-    def delivered(self, delivery_id: int, result: dict[str, Any] | None = None) -> None:
-        deliveries.delivered(self.uow(), delivery_id, result)
-
     def replies_delivered(self, delivery_id: int, result: dict[str, Any]) -> None:
         """A turn's replies sent at once, recorded now."""
         deliveries.replies_delivered(self.uow(), [(delivery_id, result)])

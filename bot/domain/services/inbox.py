@@ -1,6 +1,6 @@
 """The inbox: inbound events stored durably before the channel is told they arrived.
 
-A channel stores each event (`receive`, `receive_many`) before it acknowledges it: in
+A channel stores each event (`receive_many`) before it acknowledges it: in
 polling before the next getUpdates offset confirms it, in webhook mode before the 200. The
 turn that handles an event marks it done in the turn's own transaction (`turns`), so an
 event is handled once however often it arrives. What a restart finds still pending is
@@ -100,10 +100,6 @@ def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
     return [(e.channel, e.event_id) in fresh for e in events]
 
 
-def receive(uow: UnitOfWork, event: Inbound) -> bool:
-    return receive_many(uow, [event])[0]
-
-
 def set_aside(uow: UnitOfWork, event: Inbound, reason: str) -> None:
     """An event no one can handle (it cannot be parsed): kept, dead, for an operator."""
     with uow:
@@ -126,11 +122,6 @@ def set_aside(uow: UnitOfWork, event: Inbound, reason: str) -> None:
         uow.commit()
 
 
-_FIND = select(_INBOX.c.id, _INBOX.c.status).where(
-    _INBOX.c.channel == bindparam("channel"), _INBOX.c.event_id == bindparam("event_id")
-)
-
-
 def mark_done(uow: UnitOfWork, channel: str, event_id: str) -> None:
     """An event handled without a turn (nothing to say, or said outside the outbox)."""
     with uow:
@@ -144,12 +135,6 @@ def mark_done(uow: UnitOfWork, channel: str, event_id: str) -> None:
             .values(status=InboxStatus.DONE, handled_at=uow.clock.now(), payload=None)
         )
         uow.commit()
-
-
-def status_of(uow: UnitOfWork, channel: str, event_id: str) -> InboxStatus | None:
-    with uow:
-        found = uow.session.execute(_FIND, {"channel": channel, "event_id": event_id}).first()
-        return InboxStatus(found.status) if found is not None else None
 
 
 def pending_of(uow: UnitOfWork, key: str) -> list[StoredEvent]:
