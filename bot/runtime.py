@@ -1,210 +1,166 @@
-"""What `cps-bot run` starts, wired from settings: the members' Telegram bot and, beside
-it, the staff's side of priority support.
+"""The composition root: one dialogue engine, the channels built side by side on it, and
+what runs beside them.
 
-This is the composition root of the live handoff: the one place that hands the domain's
-handoff and staff services to the channel adapters (handlers never import them) and
-connects the parts so nobody waits for a poll:
+    runtime = Runtime.from_settings(settings)      # the engine: database, NLU, flows
+    runtime.add_staff()                            # Slack and the helpdesk, as settings ask
+    application = runtime.telegram(builder)        # the members' Telegram bot
+    console = runtime.console("emma", print)       # or the console chat
 
-- the Telegram application (`build_application`), with its worker for messages to members;
-- with `slack_mode` "http" or "socket": the Slack staff app, the worker posting cards,
-  thread lines and reminders, and the periodic SLA check; in "http" mode its routes
-  (`/slack/events`, and `/helpdesk/events`) go on the webhook app, or on an ASGI server of
-  their own (`slack_listen_host:port`) while Telegram polls;
-- with `helpdesk_url`: the worker POSTing escalations to the helpdesk, and its signed
-  status webhook.
+Every channel is a peer on the same engine and the same durable path: its inbound adapter
+stores each event in the inbox and hands it to the engine as a Turn; its outbound side
+delivers the outbox's rows to its API, rendered in the member's language. A channel does
+not build the engine, the database or another channel: the runtime does, once, and
+starts and stops what runs beside them (delivery workers, inbox sweeps, the staff side)
+with the first channel that starts.
 
-Everything here starts and stops with the Telegram application (its companions).
+`wake(conversation_key)` is how one side tells another that something waits for a
+member: a staff reply queued in Slack wakes the Telegram worker of that chat.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import inspect
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.routing import BaseRoute
-from telegram.ext import Application, ApplicationBuilder
 
-from bot.domain.services import handoff, staff
-from bot.handlers.delivery import DeliveryWorker
-from bot.handlers.helpdesk import HelpdeskClient, helpdesk_routes
-from bot.handlers.slack import (
-    build_slack_app,
-    check_settings,
-    remind_overdue,
-    slack_client,
-    slack_routes,
-    socket_mode_handler,
-)
-from bot.handlers.slack_delivery import TARGETS as SLACK_TARGETS
-from bot.handlers.slack_delivery import SlackDelivery
-from bot.handlers.telegram import build_application
+from bot.bootstrap import bootstrap, build_dialogue
+from bot.flows.engine import DialogueEngine
+from bot.flows.i18n import Catalogs, default_catalogs
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from telegram.ext import Application, ApplicationBuilder
+
+    from bot.handlers.console import ConsoleChat
+
 log = logging.getLogger(__name__)
-REMINDER_CHECK_SECONDS = 60.0
 
 
-def build_bot(
-    builder: ApplicationBuilder,
-    settings: Settings,
-) -> Application:
-    """The Telegram application with the staff side attached as settings ask.
+class Companion(Protocol):
+    """Something that runs beside the channels while they run (a worker, a sweep)."""
 
-    `application.staff_routes` holds the HTTP routes to serve (Slack events in http mode,
-    the helpdesk webhook); `application.support` the companion running the rest.
-    """
-    application = build_application(builder, settings)
-    application.staff_routes = []
-    application.support = None
-    if settings.slack_mode == "off" and not settings.helpdesk_url:
-        return application
-    uow = application.channel.engine.services.uow
-    support = Support(settings)
-    routes: list[BaseRoute] = []
-    if settings.slack_mode != "off":
-        check_settings(settings)
-        client = slack_client(settings)
-        cards = SlackDelivery(client, settings, uow, handoff=handoff)
-        slack_worker = support.worker(uow, SLACK_TARGETS, cards.send, "slack")
-        slack = build_slack_app(
-            settings,
-            uow,
-            handoff=handoff,
-            staff=staff,
-            client=client,
-            on_member_message=lambda _key: application.notices and application.notices.wake(),
-            on_slack_delivery=slack_worker.wake,
-        )
-        support.slack = slack
-        support.reminders = lambda: remind_overdue(uow, settings, handoff=handoff)
-        application.channel.engine.on_staff_news = slack_worker.wake
-        if settings.slack_mode == "socket":
-            support.socket = socket_mode_handler(slack, settings)
-        else:
-            routes += slack_routes(slack)
-    if settings.helpdesk_url:
-        token = settings.helpdesk_token
-        tickets = HelpdeskClient(
-            settings.helpdesk_url,
-            token.get_secret_value() if token else "",
-            settings.helpdesk_timeout_seconds,
-        )
-        support.worker(uow, ["helpdesk"], tickets.submit, "helpdesk")
-        support.closers.append(tickets.aclose)
-        inbound = settings.helpdesk_webhook_secret
-        if inbound is None or not inbound.get_secret_value().strip():
-            log.warning("CPS_HELPDESK_WEBHOOK_SECRET is not set: no helpdesk status webhook")
-        else:
-            wake_slack = support.workers[0].wake if support.slack else None
-            routes += helpdesk_routes(
-                uow,
-                settings.helpdesk_webhook_secret,
-                record=handoff.helpdesk_update,
-                on_update=wake_slack,
-            )
-    application.staff_routes = routes
-    application.support = support
-    application.companions.append(support)
-    return application
+    def start(self) -> object: ...
+    async def stop(self) -> None: ...
 
 
-class Support:
-    """The staff side's running parts: delivery workers, Socket Mode, the SLA check, and in
-    polling mode the ASGI server for Slack's and the helpdesk's HTTP calls."""
+class Waker(Protocol):
+    def wake(self) -> None: ...
 
-    def __init__(self, settings: Settings) -> None:
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: DialogueEngine,
+        *,
+        closers: list[Callable[[], Awaitable[None] | None]] | None = None,
+    ) -> None:
         self.settings = settings
-        self.workers: list[DeliveryWorker] = []
-        self.slack: Any = None
-        self.socket: Any = None
-        self.reminders: Any = None
-        self.server: Any = None  # set by `serve_routes` when Telegram polls
-        self.closers: list[Any] = []
-        self._tasks: list[asyncio.Task[Any]] = []
+        self.engine = engine
+        self.catalogs: Catalogs = default_catalogs()
+        self.routes: list[BaseRoute] = []  # HTTP routes the channels' listeners serve
+        self.companions: list[Companion] = []
+        self._outbound: dict[str, Waker] = {}  # channel -> the worker delivering to it
+        self._closers = closers or []
+        self._running = False
 
-    def worker(self, uow: Any, targets: Any, send: Any, name: str) -> DeliveryWorker:
-        worker = DeliveryWorker.from_settings(
-            self.settings, uow, targets, send, outbox=handoff, name=name
+    @classmethod
+    def from_settings(cls, settings: Settings, *, engine: DialogueEngine | None = None) -> Runtime:
+        """The runtime on the engine `settings` describe (database, NLU), which it owns and
+        closes; or on a given engine (a test's), which its owner closes."""
+        if engine is not None:
+            return cls(settings, engine)
+        from bot.nlu.factory import build_parser
+
+        app = bootstrap(settings)
+        parser = build_parser(settings)
+        built = build_dialogue(app, parser)
+        return cls(settings, built, closers=[parser.aclose, built.seam.close, app.close])
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages members are served in: those configured that the engine speaks."""
+        wanted = self.settings.supported_languages
+        return tuple(lang for lang in wanted if lang in self.engine.languages) or tuple(
+            self.engine.languages
         )
-        self.workers.append(worker)
-        return worker
 
+    # -- the channels ----------------------------------------------------------------
+    def telegram(self, builder: ApplicationBuilder) -> Application:
+        """The members' Telegram bot on `builder` (see `bot.handlers.telegram`)."""
+        from bot.handlers.telegram import telegram_application
+
+        return telegram_application(self, builder)
+
+    def console(self, chat_id: str, write: Callable[[str], None]) -> ConsoleChat:
+        """A member's chat in the terminal."""
+        from bot.handlers.console import ConsoleChat
+
+        return ConsoleChat(self.engine, self.catalogs, chat_id, write)
+
+    def add_staff(self) -> None:
+        """Slack (http or socket mode) and the helpdesk, as settings ask; raises
+        SlackConfigError naming a missing setting."""
+        from bot.staff_side import add_staff
+
+        add_staff(self)
+
+    # -- what channels share ---------------------------------------------------------
+    def delivers_to(self, channel: str, worker: Waker) -> None:
+        """`worker` delivers the messages queued for members of `channel`."""
+        self._outbound[channel] = worker
+
+    def wake(self, conversation_key: str | None) -> None:
+        """Something was queued for this chat: its channel's worker delivers it now."""
+        channel = (conversation_key or "").partition(":")[0]
+        worker = self._outbound.get(channel)
+        if worker is not None:
+            worker.wake()
+
+    def add(self, companion: Companion) -> None:
+        self.companions.append(companion)
+
+    def on_close(self, close: Callable[[], Awaitable[None] | None]) -> None:
+        self._closers.append(close)
+
+    # -- life cycle ------------------------------------------------------------------
     async def start(self) -> None:
-        for worker in self.workers:
-            worker.start()
-        if self.socket is not None:  # Slack down at start must not stop the members' bot
-            self._tasks.append(asyncio.create_task(self._connect_socket(), name="slack-socket"))
-        if self.reminders is not None:
-            self._tasks.append(asyncio.create_task(self._check_sla(), name="sla-check"))
-        if self.server is not None:
-            self._tasks.append(asyncio.create_task(self.server.serve(), name="staff-http"))
+        """Starts every companion once, however many channels start."""
+        if self._running:
+            return
+        self._running = True
+        for companion in self.companions:
+            result = companion.start()
+            if inspect.iscoroutine(result):  # a worker returns its running task: not awaited
+                await result
 
     async def stop(self) -> None:
-        if self.server is not None:
-            self.server.should_exit = True
-        for task in self._tasks:
-            if task.get_name() in ("sla-check", "slack-socket"):
-                task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
-        if self.socket is not None:
-            await self.socket.close_async()
-        for worker in self.workers:
-            await worker.stop()
-        for close in self.closers:
-            await close()
-        self.closers = []
+        if not self._running:
+            return
+        self._running = False
+        for companion in reversed(self.companions):
+            await companion.stop()
 
-    async def _connect_socket(self) -> None:
-        """Socket Mode's first connection, retried with backoff while Slack is unreachable
-        (the client reconnects by itself once connected)."""
-        delay = self.settings.delivery_backoff_seconds
-        while True:
-            try:
-                await self.socket.connect_async()
-                log.info("connected to Slack in Socket Mode")
-                return
-            except Exception as exc:  # no connection, or Slack refused: try again later
-                log.warning("Slack Socket Mode not connected (%s); again in %.0f s",
-                            type(exc).__name__, delay)  # fmt: skip
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.settings.delivery_backoff_max_seconds)
-
-    async def _check_sla(self) -> None:
-        while True:
-            try:
-                await self.reminders()
-            except Exception:  # the check runs again next minute; the bot goes on
-                log.exception("the SLA check failed")
-            await asyncio.sleep(REMINDER_CHECK_SECONDS)
+    async def close(self) -> None:
+        """Closes what the runtime built (NLU client, threads, database pools)."""
+        await self.stop()
+        closers, self._closers = self._closers, []
+        for close in closers:
+            result = close()
+            if result is not None:
+                await result
 
 
-def serve_routes(application: Application, settings: Settings) -> None:
-    """Telegram polls, Slack (http mode) and the helpdesk call us: their routes get an ASGI
-    server of their own, run beside the bot by the support companion."""
-    routes = getattr(application, "staff_routes", [])
-    support = getattr(application, "support", None)
-    if not routes or support is None:
-        return
-    config = uvicorn.Config(
-        Starlette(routes=routes),
-        host=settings.slack_listen_host,
-        port=settings.slack_listen_port,
-        log_config=None,
-        proxy_headers=True,
-    )
-    support.server = _CompanionServer(config)
+def build_bot(builder: ApplicationBuilder, settings: Settings) -> Application:
+    """The Telegram application with the staff side beside it, as settings ask (the staff
+    routes are on `application.runtime.routes`). A missing Slack setting raises
+    SlackConfigError before anything is built."""
+    from bot.staff_side import check_staff_settings
 
-
-class _CompanionServer(uvicorn.Server):
-    """uvicorn beside run_polling: the bot owns SIGINT/SIGTERM and stops this server through
-    `should_exit` (uvicorn's own handlers would re-raise the signal mid-shutdown)."""
-
-    def capture_signals(self) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()
+    check_staff_settings(settings)
+    runtime = Runtime.from_settings(settings)
+    runtime.add_staff()
+    return runtime.telegram(builder)

@@ -11,9 +11,9 @@ from bot.bootstrap import build_dialogue
 from bot.cli.context import fail, open_app
 from bot.domain.services.member_state import list_members
 from bot.domain.services.outbox import take_pending
-from bot.flows.i18n import default_catalogs, mail_params
-from bot.handlers.console import ConsoleChat
+from bot.flows.i18n import mail_params
 from bot.nlu.factory import build_parser
+from bot.runtime import Runtime
 
 app = typer.Typer(help="Chat with the bot in the terminal.")
 
@@ -33,11 +33,11 @@ def chat(
         if email is not None and email not in members:
             raise fail(f"no member with e-mail {as_email}")
         parser = build_parser(bot_app.settings)
-        engine = build_dialogue(bot_app, parser)
-        catalogs = default_catalogs()
-        console = ConsoleChat(engine, catalogs, email or "guest", typer.echo)
+        runtime = Runtime(bot_app.settings, build_dialogue(bot_app, parser))
+        catalogs = runtime.catalogs
+        console = runtime.console(email or "guest", typer.echo)
         if email:
-            engine.link(console.key, email, lang)
+            runtime.engine.link(console.key, email, lang)
 
         def deliver_mail() -> None:
             for mail in take_pending(bot_app.uow(), email):
@@ -46,6 +46,7 @@ def chat(
 
         async def run() -> None:
             try:
+                await console.resume()  # lines a stopped run left unanswered
                 if interactive:
                     await console.send_payload("cmd:start")
                     typer.echo("(type your message; a number picks an option; Ctrl-D to quit)")

@@ -32,7 +32,8 @@ def run(
 
     from bot.handlers.slack import SlackConfigError
     from bot.handlers.telegram import ALLOWED_UPDATES
-    from bot.runtime import build_bot, serve_routes
+    from bot.runtime import build_bot
+    from bot.staff_side import serve_routes
 
     if mode == "webhook":
         _serve_webhook(settings)
@@ -44,7 +45,7 @@ def run(
         application = build_bot(builder, settings)
     except SlackConfigError as exc:
         raise fail(str(exc), 2) from None
-    serve_routes(application, settings)
+    serve_routes(application.runtime)
     application.run_polling(
         allowed_updates=ALLOWED_UPDATES,
         timeout=dtm.timedelta(seconds=settings.telegram_poll_timeout_seconds),

@@ -1,11 +1,14 @@
 """The console channel: a member chats in the terminal, or a script pipes lines in.
 
 Buttons are printed as numbered options; the member answers with the number or the label.
+Each line is stored in the inbox before its turn, as a Telegram update is: a line typed
+just before the process died is answered when the chat starts again (`resume`).
 """
 
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -13,6 +16,7 @@ from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import Catalogs
 from bot.flows.messages import Button, Reply, Turn
 from bot.flows.notices import MEMBER, OUTBOX, notice_replies
+from bot.flows.pipeline import Inbound
 
 CHANNEL = "console"
 
@@ -49,8 +53,35 @@ class ConsoleChat:
         return Turn(CHANNEL, self.chat_id, text=line, event_id=event)
 
     async def send(self, line: str) -> None:
-        self.show(await self.engine.handle(self.turn_for(line)))
+        await self._take(self.turn_for(line))
         self.show_notices()
+
+    async def resume(self) -> int:
+        """Answers the lines an earlier run of this chat stored and never answered, in
+        the order they were typed; how many."""
+        pending = self.engine.pipeline.pending_of(self.key)
+        for event in pending:
+            stored = event.payload or {}
+            turn = Turn(
+                CHANNEL,
+                self.chat_id,
+                text=stored.get("text"),
+                payload=stored.get("payload"),
+                event_id=event.event_id,
+            )
+            await self._take(turn, stored=True)
+        return len(pending)
+
+    async def _take(self, turn: Turn, *, stored: bool = False) -> None:
+        pipeline = self.engine.pipeline
+        if not stored:  # the line is kept before anything is done with it
+            seq = time.time_ns() // 1000  # typed order, across runs of the chat
+            event = {"text": turn.text, "payload": turn.payload}
+            pipeline.receive_many([Inbound(CHANNEL, turn.event_id or "", self.key, seq, event)])
+        outcome = await self.engine.take(turn)
+        self.show(outcome.replies)
+        if outcome.delivery_id is not None:  # shown: delivered
+            pipeline.replies_delivered(outcome.delivery_id, {"by": CHANNEL})
 
     def show_notices(self) -> None:
         """Messages no turn asked for (a person took the chat, wrote, finished), shown after
@@ -63,9 +94,7 @@ class ConsoleChat:
 
     async def send_payload(self, payload: str) -> None:
         event = self._event_id()
-        self.show(
-            await self.engine.handle(Turn(CHANNEL, self.chat_id, payload=payload, event_id=event))
-        )
+        await self._take(Turn(CHANNEL, self.chat_id, payload=payload, event_id=event))
 
     def _event_id(self) -> str:
         return f"{self.chat_id}-{self._session}-{next(self._events)}"

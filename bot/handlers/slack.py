@@ -32,11 +32,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.domain.unit_of_work import UnitOfWork
+from bot.flows.pipeline import Pipeline
 from bot.handlers.slack_blocks import (
     CLAIM,
     RESOLVE,
     VIEW,
 )
+from bot.handlers.slack_inbox import SlackInbox
 from bot.handlers.slack_listeners import StaffListeners
 from bot.handlers.slack_staff import (
     Desk,
@@ -62,6 +64,7 @@ def build_slack_app(
     *,
     handoff: Handoff,
     staff: Staff,
+    pipeline: Pipeline | None = None,
     client: AsyncWebClient | None = None,
     on_member_message: Hook | None = None,
     on_slack_delivery: Callable[[], object] | None = None,
@@ -73,6 +76,9 @@ def build_slack_app(
     one from `slack_client(settings)` (bot token, `slack_base_url`, retries of 429 after
     Retry-After, of 5xx and of lost connections). Requests are verified with
     CPS_SLACK_SIGNING_SECRET; without one no HTTP request is accepted (Socket Mode needs none).
+
+    Each staff action is stored in the inbox before its ack and marked done after its
+    listener (`slack_inbox`), through `pipeline` (by default one on `uow_factory`).
 
     `on_member_message(conversation_key)` is called when a staff action queued a message to
     a member (claim, reply, resolve) and `on_slack_delivery()` when it queued a card update,
@@ -94,13 +100,14 @@ def build_slack_app(
     listeners = StaffListeners(
         desk, directory, settings.slack_staff_channel, on_member_message, on_slack_delivery
     )
-    app.middleware(listeners.once)
-    app.action(CLAIM)(listeners.claim)
-    app.action(RESOLVE)(listeners.resolve)
+    inbox = SlackInbox(pipeline or Pipeline(uow_factory, settings.inbox_max_attempts))
+    app.middleware(inbox.middleware)  # after bolt's own: the signature is checked first
+    app.action(CLAIM)(inbox.settles(listeners.claim))
+    app.action(RESOLVE)(inbox.settles(listeners.resolve))
     app.action(VIEW)(listeners.view_member)
-    app.event("message")(listeners.thread_reply)
+    app.event("message")(inbox.settles(listeners.thread_reply))
     app.event("app_home_opened")(listeners.home)
-    app.command("/cps")(listeners.command)
+    app.command("/cps")(inbox.settles(listeners.command))
     app.error(listeners.on_error)
     return app
 

@@ -2,8 +2,9 @@
 
 Each acks first (within Slack's 3 s) and works after the answer; the domain work runs on
 a thread so the loop stays free. Only staff may act: anyone else gets an ephemeral refusal
-and nothing changes. A retried delivery of an event (X-Slack-Retry-Num) is dropped here,
-and the domain de-duplicates a relayed reply by its message ts as well (after a restart).
+and nothing changes. A retried delivery of an event (X-Slack-Retry-Num) is dropped before
+them by the inbox (`slack_inbox`), and the domain de-duplicates a relayed reply by its
+message ts as well (a stored event dispatched again after a crash).
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -42,7 +41,6 @@ Hook = Callable[[str], object]
 
 
 REFUSED = "Sorry, only CPS staff can do that. Ask an admin to add you to the staff group."
-RECENT_EVENTS = 10_000
 NOT_DONE = "Not done: something went wrong on our side. Try again in a moment."
 # A plain reply, one also sent to the channel, one with a file (its text is relayed).
 RELAYED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
@@ -64,28 +62,6 @@ class StaffListeners:
         self.staff_channel = staff_channel
         self.on_member_message = on_member_message
         self.on_slack_delivery = on_slack_delivery
-        self.events: OrderedDict[str, None] = OrderedDict()
-
-    # -- retries -----------------------------------------------------------------------
-    async def once(
-        self,
-        body: dict[str, Any],
-        next: Callable[[], Awaitable[BoltResponse | None]],  # bolt injects it by this name
-    ) -> BoltResponse | None:
-        """An event Slack delivers again (X-Slack-Retry-Num) after we took it: acked, not redone.
-
-        Only events are retried by Slack. After a restart this memory is empty, and the
-        domain still refuses a thread reply it relayed before (by the reply's ts).
-        """
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str):
-            if event_id in self.events:
-                log.info("event %s delivered again by Slack: already taken", event_id)
-                return BoltResponse(status=200, body="")
-            self.events[event_id] = None
-            if len(self.events) > RECENT_EVENTS:
-                self.events.popitem(last=False)
-        return await next()
 
     # -- buttons on the card -----------------------------------------------------------
     async def claim(

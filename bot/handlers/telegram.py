@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
@@ -31,16 +29,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.bootstrap import bootstrap, build_dialogue
 from bot.flows.engine import DialogueEngine
-from bot.flows.i18n import default_catalogs
 from bot.flows.notices import MEMBER, OUTBOX
 from bot.handlers.delivery import DeliveryWorker
 from bot.handlers.telegram_intake import DurablePolling, TelegramIntake
 from bot.handlers.telegram_reliability import PerChatOrder, RetryingRateLimiter
 from bot.handlers.telegram_updates import CHANNEL, COMMAND_PAYLOADS, TelegramChannel
-from bot.nlu.factory import build_parser
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +59,24 @@ def build_application(
     class that publishes the commands on `initialize()` and closes what it opened on
     `shutdown()`.
 
-    Without `engine` it builds the dialogue engine from `settings` (database, NLU) and owns
-    it; a test may pass its own engine instead, which it then closes itself.
+    Without `engine` the runtime (`bot.runtime`) builds the dialogue engine from `settings`
+    (database, NLU) and the application closes it; a test may pass its own engine instead,
+    which it then closes itself.
     """
-    closers: list[Callable[[], Awaitable[None] | None]] = []
-    if engine is None:
-        bot_app = bootstrap(settings)
-        parser = build_parser(settings)
-        engine = build_dialogue(bot_app, parser)
-        closers += [parser.aclose, engine.seam.close, bot_app.close]
+    from bot.runtime import Runtime
+
+    return Runtime.from_settings(settings, engine=engine).telegram(builder)
+
+
+def telegram_application(runtime: Runtime, builder: ApplicationBuilder) -> Application:
+    """The Telegram channel on the runtime's engine: its inbound side (polling or the
+    webhook into the inbox, updates to Turns) and its outbound worker (the outbox's
+    replies and notices to the Bot API), registered with the runtime."""
+    settings, engine = runtime.settings, runtime.engine
     channel = TelegramChannel(
         engine,
-        default_catalogs(),
-        tuple(lang for lang in settings.supported_languages if lang in engine.languages)
-        or engine.languages,
+        runtime.catalogs,
+        runtime.languages,
         settings.default_language,
         settings.telegram_typing_after_seconds,
     )
@@ -96,28 +98,26 @@ def build_application(
     builder.application_class(
         ChannelApplication,
         {
+            "runtime": runtime,
             "channel": channel,
-            "closers": closers,
-            "intake": TelegramIntake(engine.pipeline, getattr(engine, "seam", None)),
-            "sweep_seconds": settings.inbox_retry_seconds,
+            "intake": TelegramIntake(engine.pipeline, engine.seam),
         },
     )
     application = builder.build()
     _add_handlers(application, channel)
-    services = getattr(engine, "services", None)  # a test's stand-in engine may have none
-    if services is None:
-        return application
-    application.notices = DeliveryWorker.from_settings(
+    notices = DeliveryWorker.from_settings(
         settings,
-        services.uow,
+        engine.services.uow,
         [MEMBER],
         lambda delivery: channel.outbound.deliver(application.bot, delivery),
         outbox=OUTBOX,
         name="telegram-delivery",
         key_prefix=f"{CHANNEL}:",
     )
-    channel.outbound.worker = application.notices
-    application.companions.append(application.notices)
+    channel.outbound.worker = notices
+    runtime.delivers_to(CHANNEL, notices)
+    runtime.add(notices)
+    runtime.add(InboxSweeper(application, settings.inbox_retry_seconds))
     return application
 
 
@@ -179,26 +179,18 @@ class InboxSweeper:
             await asyncio.sleep(self.seconds)
 
 
-class Companion(Protocol):
-    """Something that runs beside the bot while it runs (a delivery worker, the staff app)."""
-
-    def start(self) -> object: ...
-    async def stop(self) -> None: ...
-
-
 class ChannelApplication(Application):  # type: ignore[misc]
-    """An Application that sets the bot's commands when initialised, runs its companions
-    (the worker delivering messages no turn asked for, and what `bot.runtime` adds) while
-    started, and closes the engine it owns when shut down, however it is driven
-    (run_polling, the webhook app, a test)."""
+    """An Application that sets the bot's commands when initialised, passes every update
+    through the inbox, starts and stops the runtime's companions with itself, and closes
+    the runtime when shut down, however it is driven (run_polling, the webhook app, a
+    test)."""
 
     def __init__(
         self,
         *,
+        runtime: Runtime,
         channel: TelegramChannel,
-        closers: list[Callable[[], Awaitable[None] | None]],
         intake: TelegramIntake,
-        sweep_seconds: float,
         **kwargs: Any,
     ) -> None:
         updater = kwargs.get("updater")
@@ -206,11 +198,9 @@ class ChannelApplication(Application):  # type: ignore[misc]
             # Polling stores what it fetched before the next offset confirms it.
             kwargs["updater"] = Updater(DurablePolling(updater.bot, intake), updater.update_queue)
         super().__init__(**kwargs)
+        self.runtime = runtime
         self.channel = channel
-        self.closers = closers
         self.intake = intake
-        self.companions: list[Companion] = [InboxSweeper(self, sweep_seconds)]
-        self.notices: DeliveryWorker | None = None
         self.in_flight: set[int] = set()
 
     async def process_update(self, update: object) -> None:
@@ -240,14 +230,10 @@ class ChannelApplication(Application):  # type: ignore[misc]
             released = self.channel.pipeline.release_leases(f"{CHANNEL}:")
             if released:
                 log.info("%d message(s) a stopped process had not sent go out now", released)
-        for companion in self.companions:
-            result = companion.start()
-            if inspect.iscoroutine(result):  # a worker returns its running task: not awaited
-                await result
+        await self.runtime.start()
 
     async def stop(self) -> None:
-        for companion in reversed(self.companions):
-            await companion.stop()
+        await self.runtime.stop()
         await super().stop()
         self.channel.pipeline.flush_marks()  # replies sent in the last instant, recorded
 
@@ -255,11 +241,7 @@ class ChannelApplication(Application):  # type: ignore[misc]
         if not self._initialized:
             return
         await super().shutdown()
-        for close in self.closers:
-            result = close()
-            if result is not None:
-                await result
-        self.closers = []
+        await self.runtime.close()
 
 
 async def publish_commands(application: Application, channel: TelegramChannel) -> None:

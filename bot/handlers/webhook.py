@@ -5,7 +5,7 @@
   in the inbox, then answered 200 and put on the application's update queue; the work runs
   after the answer, and a restart finds what was stored and not yet handled.
 - GET /healthz: 200 while the bot runs, 503 otherwise.
-- The staff side's routes when `bot.runtime` attached them: POST /slack/events (signed by
+- The runtime's other routes, when the staff side is on: POST /slack/events (signed by
   Slack) and POST /helpdesk/events (signed by the helpdesk).
 - Start-up initialises and starts the application, then calls `setWebhook` with the secret;
   shutdown stops it. The webhook stays registered, so Telegram keeps updates while the bot
@@ -107,7 +107,7 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
         routes=[
             Route(webhook_path(settings), receive, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
-            *getattr(application, "staff_routes", []),  # Slack events, the helpdesk's webhook
+            *application.runtime.routes,  # Slack events, the helpdesk's webhook
         ],
         lifespan=lifespan,
     )

@@ -81,7 +81,7 @@ async def running(settings: Settings) -> AsyncIterator[tuple[Application, httpx.
         poll_interval=0, timeout=dtm.timedelta(seconds=1), allowed_updates=ALLOWED_UPDATES
     )
     await application.start()
-    transport = httpx.ASGITransport(app=Starlette(routes=application.staff_routes))
+    transport = httpx.ASGITransport(app=Starlette(routes=application.runtime.routes))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="https://cps.test") as http:
             yield application, http

@@ -25,6 +25,7 @@ from bot.bootstrap import bootstrap
 from bot.domain.models import AuditEntry
 from bot.domain.models import Delivery as DeliveryRow
 from bot.domain.services import handoff, staff
+from bot.flows.pipeline import Pipeline
 from bot.handlers.delivery import DeliveryWorker, RetryLater
 from bot.handlers.slack import (
     SlackConfigError,
@@ -36,6 +37,8 @@ from bot.handlers.slack import (
 )
 from bot.handlers.slack_blocks import from_mrkdwn
 from bot.handlers.slack_delivery import TARGETS, SlackDelivery
+from bot.handlers.slack_inbox import CHANNEL as SLACK_INBOX
+from bot.handlers.slack_inbox import SlackInboxSweeper, staff_event
 from bot.settings import Settings, load_settings
 from tests.channels.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.channels.loopback import free_port
@@ -334,24 +337,57 @@ async def test_a_retried_event_is_relayed_once(
     await room.handoff.wait("claim")
     first = await room.reply(number, ANNA, "Only once, please", event_id="Ev0RETRY")
     assert await room.handoff.wait("relay_to_member") == "sent"
-    with caplog.at_level(logging.INFO, logger="bot.handlers.slack_listeners"):
+    with caplog.at_level(logging.INFO, logger="bot.handlers.slack_inbox"):
         again = room.requests.signed(
             first.body, first.headers["Content-Type"], first.payload, retry_num=1
         )
         assert (await room.post(again)).status_code == 200
-    assert "delivered again by Slack" in caplog.text  # dropped at the door, before any listener
+        assert "delivered again by Slack" in caplog.text  # dropped at the door: the inbox
 
-    restarted = Staffroom(slack, settings, clock)  # a restart forgets; the domain does not
-    try:
-        retry = restarted.requests.signed(
-            first.body, first.headers["Content-Type"], first.payload, retry_num=2
-        )
-        assert (await restarted.post(retry)).status_code == 200
-        assert await restarted.handoff.wait("relay_to_member") == "duplicate"
-    finally:
-        await restarted.close()
+        restarted = Staffroom(slack, settings, clock)  # a restart: the inbox still knows it
+        try:
+            caplog.clear()
+            retry = restarted.requests.signed(
+                first.body, first.headers["Content-Type"], first.payload, retry_num=2
+            )
+            assert (await restarted.post(retry)).status_code == 200
+            assert "delivered again by Slack" in caplog.text
+            assert restarted.handoff.of("relay_to_member") == []
+        finally:
+            await restarted.close()
     assert room.handoff.of("relay_to_member") == ["sent"]
     assert [p["kind"] for p in room.to_member()] == ["claimed", "staff_message"]
+
+
+async def test_a_staff_reply_stored_when_the_process_died_reaches_the_member_after_restart(
+    room: Staffroom, slack: FakeSlack, settings: Settings, clock: FixedClock
+) -> None:
+    number, card_ts = await room.with_card()
+    await room.press("escalation_claim", number, ANNA)
+    await room.handoff.wait("claim")
+    message = thread_message(channel=STAFF, user=ANNA, text="Still with us?", thread_ts=card_ts)
+    request = room.requests.event(message, event_id="Ev0CRASH")
+    # What a process killed right after its ack left behind: the event, stored, not handled.
+    pipeline = Pipeline(room.uow)
+    [stored] = pipeline.receive_many([staff_event(request.payload)])
+    assert stored and room.handoff.of("relay_to_member") == []
+
+    restarted = Staffroom(slack, settings, clock)
+    try:
+        sweeper = SlackInboxSweeper(restarted.app, Pipeline(restarted.uow), seconds=0)
+        assert await sweeper.sweep() == 1
+        assert await restarted.handoff.wait("relay_to_member") == "sent"
+        async with asyncio.timeout(5):  # the listener marks the event done as it returns
+            while pipeline.pending([SLACK_INBOX]):
+                await asyncio.sleep(0.01)
+        assert await sweeper.sweep() == 0  # handled once: nothing left to dispatch
+        # Slack retrying the same event now (it never got an answer) changes nothing either.
+        assert (await restarted.post(request)).status_code == 200
+        assert restarted.handoff.of("relay_to_member") == ["sent"]
+    finally:
+        await restarted.close()
+    assert [p["kind"] for p in room.to_member()] == ["claimed", "staff_message"]
+    assert room.to_member()[-1]["params"]["text"] == "Still with us?"
 
 
 # -- /cps -------------------------------------------------------------------------------
