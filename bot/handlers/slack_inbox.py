@@ -108,7 +108,6 @@ class SlackInbox:
         return run  # type: ignore[return-value]
 
 
-
 class SlackInboxSweeper:
     """Dispatches again the staff actions stored and not finished (`inbox_retry_seconds`
     after they arrived): a process killed between the ack and the change."""
@@ -120,9 +119,7 @@ class SlackInboxSweeper:
         self._task: asyncio.Task[None] | None = None
 
     async def sweep(self) -> int:
-        events = await asyncio.to_thread(
-            self.pipeline.pending, [CHANNEL], older_than=self.seconds
-        )
+        events = await asyncio.to_thread(self.pipeline.pending, [CHANNEL], older_than=self.seconds)
         for event in events:
             if event.payload is None:
                 continue
