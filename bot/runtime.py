@@ -78,7 +78,13 @@ class Runtime:
         app = bootstrap(settings)
         parser = build_parser(settings)
         built = build_dialogue(app, parser)
-        return cls(settings, built, closers=[parser.aclose, built.seam.close, app.close])
+        closers: list[Callable[[], Awaitable[None] | None]] = [parser.aclose, built.seam.close]
+        if app.engine.dialect.name == "postgresql":  # the inbox's write, off the loop
+            from bot.domain.driver_async import AsyncDurableWriter
+
+            built.pipeline.writer = writer = AsyncDurableWriter(app.engine)
+            closers.append(writer.close)
+        return cls(settings, built, closers=[*closers, app.close])
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 from bot.domain.driver_sql import DriverConnection
@@ -206,6 +206,7 @@ class TurnUnitOfWork(UnitOfWork):
         assert isinstance(bind, Engine), "a turn needs the domain's engine"
         self._engine = bind
         self.connection: Connection | None = None  # type: ignore[assignment]
+        self._wrote = False
 
     def __enter__(self) -> TurnUnitOfWork:
         self.connection = self._engine.connect()
@@ -231,12 +232,18 @@ class TurnUnitOfWork(UnitOfWork):
             assert self.connection is not None, "unit of work used outside its `with` block"
             self._session = Session(bind=self.connection, expire_on_commit=False)
             self.repo = Repository(self._session)
+            event.listen(self.connection, "after_cursor_execute", self._saw_statement)
         return self._session
 
     @property
     def used_domain(self) -> bool:
-        """Whether a use case of the turn opened the ORM session (read or changed data)."""
-        return self._session is not None
+        """Whether a use case of the turn changed domain data (a read is not a change)."""
+        return self._wrote
+
+    def _saw_statement(self, _conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any,
+                       _many: bool) -> None:  # fmt: skip
+        if context.isinsert or context.isupdate or context.isdelete:
+            self._wrote = True
 
     def flush(self) -> None:
         if self._session is not None:
@@ -253,4 +260,5 @@ class TurnUnitOfWork(UnitOfWork):
         self, *, write: bool, durable: bool = False
     ) -> Iterator[Connection | DriverConnection]:
         assert self.connection is not None
+        self._wrote = self._wrote or write
         yield self.connection  # the turn's transaction

@@ -19,6 +19,7 @@ from typing import Any
 from bot.domain.services import deliveries, inbox
 from bot.domain.services.inbox import Inbound, StoredEvent
 from bot.domain.unit_of_work import UnitOfWork
+from bot.flows.seam import Seam
 
 __all__ = ["Inbound", "Pipeline", "StoredEvent"]
 log = logging.getLogger(__name__)
@@ -26,9 +27,14 @@ log = logging.getLogger(__name__)
 
 class Pipeline:
     def __init__(
-        self, uow: Callable[[], UnitOfWork], max_attempts: int = 3, mark_delay: float = 0.02
+        self,
+        uow: Callable[[], UnitOfWork],
+        max_attempts: int = 3,
+        mark_delay: float = 0.02,
+        writer: inbox.DurableWriter | None = None,
     ) -> None:
         self.uow = uow
+        self.writer = writer  # PostgreSQL: the inbox's write without holding the loop
         self.max_attempts = max_attempts
         self.mark_delay = mark_delay
         self._marks: list[tuple[int, dict[str, Any]]] = []
@@ -39,6 +45,13 @@ class Pipeline:
     def receive_many(self, events: Sequence[Inbound]) -> list[bool]:
         """Stored in one commit; True for each event not seen before."""
         return inbox.receive_many(self.uow(), events)
+
+    async def receive(self, events: Sequence[Inbound], seam: Seam) -> list[bool]:
+        """`receive_many` from the event loop: through the asyncio writer when there is
+        one, else where the seam runs blocking work."""
+        if self.writer is not None:
+            return await inbox.receive_many_async(self.uow(), self.writer, events)
+        return await seam.run(self.receive_many, events)
 
     def set_aside(self, event: Inbound, reason: str) -> None:
         inbox.set_aside(self.uow(), event, reason)

@@ -40,6 +40,7 @@ KEY = "slack:staff"  # the inbox's conversation key of staff actions
 REPLAY = "cps_inbox_replay"
 CHANGES = frozenset({CLAIM, RESOLVE})  # buttons that change an escalation
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+T = TypeVar("T")
 
 # The stored event the listener running in this task handles (bolt starts each listener
 # in a task of its own, which copies the middleware's context).
@@ -80,7 +81,7 @@ class SlackInbox:
         if event is None:
             return await next()
         if not context.get(REPLAY):
-            [fresh] = await asyncio.to_thread(self.pipeline.receive_many, [event])
+            [fresh] = await self.pipeline.receive([event], _OFF_THE_LOOP)
             if not fresh:
                 log.info("event %s delivered again by Slack: already taken", event.event_id)
                 return BoltResponse(status=200, body="")
@@ -148,6 +149,16 @@ class SlackInboxSweeper:
             except Exception as exc:  # the database may be away for a moment
                 log.error("slack inbox sweep failed: %s", type(exc).__name__)
             await asyncio.sleep(self.seconds)
+
+
+class _ToThread:
+    """Where the staff side's blocking database work runs: a thread, as its listeners'."""
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(work, *args)
+
+
+_OFF_THE_LOOP: Any = _ToThread()
 
 
 def _digest(body: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@
   it returns, so before the next getUpdates offset confirms them. An update that cannot be
   parsed is set aside (dead, with its reason), logged once without its content, and never
   stops the polling for everyone: the offset moves past it.
-- Webhook: the route stores the body before it answers 200 (`TelegramIntake.store_raw`).
+- Webhook: the route stores the body before it answers 200 (`TelegramIntake.store`).
 - Anything else that hands the application an update (`process_update`, a harness
   putting it on the update queue) acknowledges nothing before its turn: the turn records
   the update in the inbox in its own transaction.
@@ -60,12 +60,20 @@ class TelegramIntake:
         self._admitted: OrderedDict[int, None] = OrderedDict()  # stored, on their way
 
     async def store(self, bot: Bot, raws: list[Any]) -> list[Update]:
-        """`store_raw` where the seam runs blocking work: the loop goes on meanwhile."""
-        return await self.seam.run(self.store_raw, bot, raws)
+        """The updates of a batch to handle now: parsed, stored (one commit; the loop goes
+        on while the database writes), not handled before. Unparseable ones are set aside."""
+        parsed = self._parsed(bot, raws)
+        fresh = await self.pipeline.receive([event for event, _ in parsed], self.seam)
+        admitted = []
+        for (_event, update), new in zip(parsed, fresh, strict=True):
+            if new:
+                self._remember(update.update_id)
+                admitted.append(update)
+            else:
+                log.info("update %s was stored before", update.update_id)
+        return admitted
 
-    def store_raw(self, bot: Bot, raws: list[Any]) -> list[Update]:
-        """The updates of a batch to handle now: parsed, stored (one commit), not handled
-        before. Unparseable ones are set aside."""
+    def _parsed(self, bot: Bot, raws: list[Any]) -> list[tuple[Inbound, Update]]:
         parsed: list[tuple[Inbound, Update]] = []
         for raw in raws:
             if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
@@ -83,15 +91,7 @@ class TelegramIntake:
                 )
                 continue
             parsed.append((inbound(raw), update))
-        fresh = self.pipeline.receive_many([event for event, _ in parsed])
-        admitted = []
-        for (_event, update), new in zip(parsed, fresh, strict=True):
-            if new:
-                self._remember(update.update_id)
-                admitted.append(update)
-            else:
-                log.info("update %s was stored before", update.update_id)
-        return admitted
+        return parsed
 
     def admit(self, update: Update) -> bool:
         """True when the update goes on to be handled.

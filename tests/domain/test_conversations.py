@@ -96,3 +96,21 @@ def test_unlinking_a_chat_forgets_its_member_and_forget_erases_everything(uow):
 
     forget_conversation(uow, "test:1")
     assert load_conversation(uow, "test:1", "e1").version == 0  # its event ids went too
+
+
+def test_a_turn_that_only_read_domain_data_is_not_a_change_one_that_wrote_is(uow):
+    """A turn that changed nothing of the domain commits without waiting for the disk on
+    PostgreSQL (its event, stored durably, is handled again after a server crash); one
+    that changed something waits."""
+    from bot.domain.services.member_state import member_state
+    from bot.domain.services.turns import open_turn
+
+    new_member(uow, "anna@example.com")
+    with open_turn(uow, "telegram:1", "telegram", "1") as turn:
+        member_state(turn.use_case_uow(), "anna@example.com")
+        assert not turn.uow.used_domain
+        turn.commit()
+    with open_turn(uow, "telegram:1", "telegram", "2") as turn:
+        new_member(turn.use_case_uow(), "bruno@example.com")
+        assert turn.uow.used_domain
+        turn.commit()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -83,6 +83,27 @@ def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
     """Store the events in one statement, committed at once; for each, whether it is new."""
     if not events:
         return []
+    statement, values = _batch(uow, events)
+    # A synchronous commit on the domain's engine: durable before the channel's ack.
+    return _fresh(uow.write_durably(statement, values), events)
+
+
+async def receive_many_async(
+    uow: UnitOfWork, writer: DurableWriter, events: Sequence[Inbound]
+) -> list[bool]:
+    """`receive_many` through an asyncio writer (PostgreSQL): the event loop goes on
+    while the server writes the events to disk."""
+    if not events:
+        return []
+    statement, values = _batch(uow, events)
+    return _fresh(await writer.write(statement, values), events)
+
+
+class DurableWriter(Protocol):
+    async def write(self, statement: Any, values: dict[str, Any]) -> list[Any]: ...
+
+
+def _batch(uow: UnitOfWork, events: Sequence[Inbound]) -> tuple[Any, dict[str, Any]]:
     values: dict[str, Any] = {"received_at": uow.clock.now()}
     for n, event in enumerate(events):
         values |= {
@@ -94,9 +115,11 @@ def receive_many(uow: UnitOfWork, events: Sequence[Inbound]) -> list[bool]:
             f"status_{n}": InboxStatus.PENDING,
             f"attempts_{n}": 0,
         }
-    statement = _insert_batch(uow.dialect_name, len(events))
-    # A synchronous commit on the domain's engine: durable before the channel's ack.
-    fresh = {(row.channel, row.event_id) for row in uow.write_durably(statement, values)}
+    return _insert_batch(uow.dialect_name, len(events)), values
+
+
+def _fresh(rows: Iterable[Any], events: Sequence[Inbound]) -> list[bool]:
+    fresh = {(row.channel, row.event_id) for row in rows}
     return [(e.channel, e.event_id) in fresh for e in events]
 
 
