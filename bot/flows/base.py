@@ -20,6 +20,8 @@ class Flow:
     intents: ClassVar[frozenset[str]] = frozenset()
     payloads: ClassVar[frozenset[str]] = frozenset()  # its button prefixes: "pay" of "pay:card"
     needs_account: ClassVar[bool] = True
+    # Steps where any text is the answer: only buttons and exact command words interrupt.
+    free_text_steps: ClassVar[frozenset[str]] = frozenset()
 
     def start(self, ctx: Context) -> None:
         raise NotImplementedError
@@ -29,6 +31,11 @@ class Flow:
 
     def reprompt(self, ctx: Context) -> None:
         return None
+
+    def answers(self, ctx: Context, preempt: bool = False) -> bool:
+        """Whether this flow answered the turn outside any step (the FAQ does); `preempt`:
+        only a close match, before an intent starts a flow."""
+        return False
 
     def handoff_reason(self, ctx: Context) -> str | None:
         """Why a person is needed when the member asks for one at this step (None: their

@@ -17,17 +17,20 @@ CANCEL_WORDS = frozenset({"cancel", "annulla", "stop", "abbrechen", "annuler", "
 SUPPORTED = ("it", "en")
 
 
+# The main menu, in order: what each entry says and what pressing it does.
+MENU = (
+    Button("menu.register", "flow:register_product"),
+    Button("menu.migrate", "flow:migrate_products"),
+    Button("menu.fix", "flow:fix_details"),
+    Button("menu.points", "flow:points"),
+    Button("menu.levels", "flow:level_choice"),
+    Button("menu.password", "flow:password"),
+    Button("menu.person", "cmd:human"),
+)
+
+
 def menu(ctx: Context, key: str = "common.menu") -> None:
-    ctx.say(
-        key,
-        Button("menu.register", "flow:register_product"),
-        Button("menu.migrate", "flow:migrate_products"),
-        Button("menu.fix", "flow:fix_details"),
-        Button("menu.points", "flow:points"),
-        Button("menu.levels", "flow:level_choice"),
-        Button("menu.password", "flow:password"),
-        Button("menu.person", "cmd:human"),
-    )
+    ctx.say(key, *MENU)
 
 
 def route(ctx: Context, flows: Registry) -> None:
@@ -42,7 +45,7 @@ def route(ctx: Context, flows: Registry) -> None:
             start(ctx, flows, wanted)
             return
     active = flows.get(ctx.flow)
-    if active is not None and ctx.step in getattr(active, "free_text_steps", ()):
+    if active is not None and ctx.step in active.free_text_steps:
         if not _command(ctx, flows, typed=False) and not active.handle(ctx):
             _misunderstood(ctx, flows, active)
         return
@@ -98,8 +101,8 @@ def _resume(ctx: Context, flows: Registry) -> None:
 
 def _faq(ctx: Context, flows: Registry, preempt: bool = False) -> bool:
     """A close FAQ match answers before an intent starts a flow ("who sends the e-mail?")."""
-    answers = getattr(flows.get("faq"), "answers", None)
-    return bool(answers and answers(ctx, preempt=preempt))
+    faq = flows.get("faq")
+    return faq is not None and faq.answers(ctx, preempt=preempt)
 
 
 def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:

@@ -68,6 +68,3 @@ class LegacyRegistration(Base):
 
     legacy_account: Mapped[LegacyAccount] = relationship(back_populates="registrations")
     product: Mapped[Product] = relationship()
-
-
-from bot.domain.models.registrations import Registration  # noqa: E402
