@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from bot.flows.base import Flow, Registry
 from bot.flows.context import Context
 from bot.flows.goals.handoff import escalate
@@ -106,40 +109,65 @@ def _faq(ctx: Context, flows: Registry, preempt: bool = False) -> bool:
 
 
 def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
-    """typed=False: in a free-text step only buttons and exact command words count."""
+    """A global command (COMMANDS) ran. typed=False: in a free-text step only buttons and
+    exact command words count, not what the NLU reads into the text."""
     payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
     sure = typed and bool(ctx.nlu and ctx.nlu.confidence >= SURE)
-    if payload == "cmd:back" or text in BACK_WORDS:
-        active = flows.get(ctx.flow)
-        if active is None or not active.back(ctx):
-            ctx.say("common.cannot_go_back")
-            _reprompt(ctx, flows)
-        return True
-    if payload == "cmd:cancel" or text in CANCEL_WORDS or (sure and ctx.intent == "cancel"):
-        had_flow = ctx.flow is not None
-        ctx.finish()
-        menu(ctx, "common.cancelled" if had_flow else "common.nothing_to_cancel")
-        return True
-    if payload == "cmd:help" or (sure and ctx.intent == "help"):
-        _help(ctx, flows)
-        return True
-    if payload == "cmd:human" or (sure and ctx.intent == "human_handoff"):
-        active = flows.get(ctx.flow)
-        reason = active.handoff_reason(ctx) if active is not None else None
-        start(ctx, flows, flows.get("handoff"), **({"reason": reason} if reason else {}))
-        return True
-    if payload.startswith("lang:") or (sure and ctx.intent == "change_language"):
-        _change_language(ctx, flows, payload.removeprefix("lang:") or ctx.entity("language"))
-        return True
-    if payload == "cmd:start":
-        ctx.finish()
-        menu(ctx, "common.welcome")
-        return True
-    if payload == "cmd:menu":
-        ctx.finish()
-        menu(ctx)
-        return True
+    for command in COMMANDS:
+        if command.meant(payload, text, ctx.intent if sure else None):
+            command.run(ctx, flows)
+            return True
     return False
+
+
+def _back(ctx: Context, flows: Registry) -> None:
+    active = flows.get(ctx.flow)
+    if active is None or not active.back(ctx):
+        ctx.say("common.cannot_go_back")
+        _reprompt(ctx, flows)
+
+
+def _cancel(ctx: Context, _flows: Registry) -> None:
+    had_flow = ctx.flow is not None
+    ctx.finish()
+    menu(ctx, "common.cancelled" if had_flow else "common.nothing_to_cancel")
+
+
+def _person(ctx: Context, flows: Registry) -> None:
+    active = flows.get(ctx.flow)
+    reason = active.handoff_reason(ctx) if active is not None else None
+    start(ctx, flows, flows.get("handoff"), **({"reason": reason} if reason else {}))
+
+
+def _language(ctx: Context, flows: Registry) -> None:
+    chosen = (ctx.payload or "").removeprefix("lang:") or ctx.entity("language")
+    _change_language(ctx, flows, chosen)
+
+
+def _restart(ctx: Context, _flows: Registry) -> None:
+    ctx.finish()
+    menu(ctx, "common.welcome")
+
+
+def _show_menu(ctx: Context, _flows: Registry) -> None:
+    ctx.finish()
+    menu(ctx)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command that works at any step: its button, the words typed for it, the intent
+    that means it (when the NLU is sure), and what it does."""
+
+    payload: str  # a button's payload, or a prefix of them ending in ":"
+    run: Callable[[Context, Registry], None]
+    words: frozenset[str] = frozenset()
+    intent: str | None = None
+
+    def meant(self, payload: str, text: str, intent: str | None) -> bool:
+        prefix = self.payload.endswith(":")
+        pressed = payload.startswith(self.payload) if prefix else payload == self.payload
+        return pressed or text in self.words or (intent is not None and intent == self.intent)
 
 
 def _digression(ctx: Context, flows: Registry, active: Flow) -> bool:
@@ -213,3 +241,15 @@ def _reprompt(ctx: Context, flows: Registry) -> None:
     active = flows.get(ctx.flow)
     if active is not None:
         active.reprompt(ctx)
+
+
+# Tried in this order on every turn (in a free-text step, buttons and words only).
+COMMANDS = (
+    Command("cmd:back", _back, BACK_WORDS),
+    Command("cmd:cancel", _cancel, CANCEL_WORDS, "cancel"),
+    Command("cmd:help", _help, intent="help"),
+    Command("cmd:human", _person, intent="human_handoff"),
+    Command("lang:", _language, intent="change_language"),
+    Command("cmd:start", _restart),
+    Command("cmd:menu", _show_menu),
+)
