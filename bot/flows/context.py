@@ -98,6 +98,11 @@ class Context:
         for key in ("flow", "step", "data", "history"):
             self.state.pop(key, None)
 
+    def hand_over(self, flow: str, **data: Any) -> None:
+        """This flow is done; `flow` starts now with `data` (the router starts it)."""
+        self.finish()
+        self.state["hand_over"] = {"flow": flow, "data": data}
+
     # -- answering -----------------------------------------------------------------------
     def say(self, key: str, *buttons: Button, **params: Any) -> None:
         self.replies.append(Reply(key, params, tuple(buttons)))

@@ -37,6 +37,12 @@ def menu(ctx: Context, key: str = "common.menu") -> None:
 
 
 def route(ctx: Context, flows: Registry) -> None:
+    _route(ctx, flows)
+    while (handed := ctx.state.pop("hand_over", None)) is not None:  # one flow to the next
+        start(ctx, flows, flows.get(handed["flow"]), **handed["data"])
+
+
+def _route(ctx: Context, flows: Registry) -> None:
     if live_turn(ctx):  # a person has the chat (relayed), or it asks for their rating
         return
     if ctx.flow is None and _faq(ctx, flows, preempt=True):

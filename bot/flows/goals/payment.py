@@ -1,6 +1,6 @@
 """R9-R13: card or bank transfer, a summary to confirm, then an active membership at once.
 
-Steps: level (only when none was chosen yet, with the level_choice helpers) -> method ->
+Steps: level (only when none was chosen yet: the shared `levels` sub-step) -> method ->
 confirm. The membership number shown is the new one enrol() gives (R13).
 """
 
@@ -13,7 +13,7 @@ from bot.domain.services.membership import enrol, level_choices
 from bot.domain.types import PaymentMethod
 from bot.flows.base import Flow, yes_no
 from bot.flows.context import Context
-from bot.flows.goals.level_choice import (
+from bot.flows.goals.levels import (
     answer_level,
     blocked,
     choose,
