@@ -77,7 +77,8 @@ class ConsoleChat:
         if not stored:  # the line is kept before anything is done with it
             seq = time.time_ns() // 1000  # typed order, across runs of the chat
             event = {"text": turn.text, "payload": turn.payload}
-            pipeline.receive_many([Inbound(CHANNEL, turn.event_id or "", self.key, seq, event)])
+            inbound = Inbound(CHANNEL, turn.event_id or "", self.key, seq, event)
+            await pipeline.receive([inbound], self.engine.seam)
         outcome = await self.engine.take(turn)
         self.show(outcome.replies)
         if outcome.delivery_id is not None:  # shown: delivered

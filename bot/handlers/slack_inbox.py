@@ -19,7 +19,6 @@ Looking (App Home, the member modal) changes nothing and is not stored.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import logging
@@ -32,6 +31,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.flows.pipeline import Inbound, Pipeline
+from bot.handlers.inbox_sweep import InboxSweep
 from bot.handlers.slack_blocks import CLAIM, RESOLVE
 
 log = logging.getLogger(__name__)
@@ -109,18 +109,20 @@ class SlackInbox:
         return run  # type: ignore[return-value]
 
 
-class SlackInboxSweeper:
+class SlackInboxSweeper(InboxSweep):
     """Dispatches again the staff actions stored and not finished (`inbox_retry_seconds`
     after they arrived): a process killed between the ack and the change."""
 
+    name = "slack-inbox-sweep"
+
     def __init__(self, app: AsyncApp, pipeline: Pipeline, seconds: float) -> None:
+        super().__init__(seconds)
         self.app = app
         self.pipeline = pipeline
-        self.seconds = seconds
-        self._task: asyncio.Task[None] | None = None
 
-    async def sweep(self) -> int:
-        events = await asyncio.to_thread(self.pipeline.pending, [CHANNEL], older_than=self.seconds)
+    async def sweep(self, older_than: float | None = None) -> int:
+        wait = self.seconds if older_than is None else older_than
+        events = await asyncio.to_thread(self.pipeline.pending, [CHANNEL], older_than=wait)
         for event in events:
             if event.payload is None:
                 continue
@@ -131,24 +133,6 @@ class SlackInboxSweeper:
         if events:
             log.info("inbox: %d stored staff action(s) dispatched again", len(events))
         return len(events)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="slack-inbox-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:  # the database may be away for a moment
-                log.error("slack inbox sweep failed: %s", type(exc).__name__)
-            await asyncio.sleep(self.seconds)
 
 
 class _ToThread:

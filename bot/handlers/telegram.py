@@ -12,8 +12,6 @@ order and the retries that respect Telegram.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +30,7 @@ from telegram.ext import (
 from bot.flows.engine import DialogueEngine
 from bot.flows.notices import MEMBER, OUTBOX
 from bot.handlers.delivery import DeliveryWorker
+from bot.handlers.inbox_sweep import InboxSweep
 from bot.handlers.telegram_intake import DurablePolling, TelegramIntake
 from bot.handlers.telegram_reliability import PerChatOrder, RetryingRateLimiter
 from bot.handlers.telegram_updates import CHANNEL, COMMAND_PAYLOADS, TelegramChannel
@@ -121,26 +120,19 @@ def telegram_application(runtime: Runtime, builder: ApplicationBuilder) -> Appli
     return application
 
 
-class InboxSweeper:
+class InboxSweeper(InboxSweep):
     """Hands the application the stored updates nobody is handling: at start, what a
     stopped or killed process left; then, every `seconds`, what failed and waits for
     another attempt, or what another process left behind."""
 
     def __init__(self, application: ChannelApplication, seconds: float) -> None:
+        super().__init__(seconds)
         self.application = application
-        self.seconds = seconds
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> asyncio.Task[None]:
-        self._task = asyncio.create_task(self._run(), name="inbox-sweep")
-        return self._task
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    def first_older_than(self) -> float:
+        # Polling (the bot's only process) at start: everything stored and not handled is
+        # left over. Beside other processes (webhook, worker) only what waited a while is.
+        return 0.0 if self.application.updater is not None else self.seconds
 
     async def sweep(self, older_than: float) -> int:
         application = self.application
@@ -165,18 +157,6 @@ class InboxSweeper:
         if handed:
             log.info("inbox: %d stored update(s) handed on", handed)
         return handed
-
-    async def _run(self) -> None:
-        # Polling (the bot's only process) at start: everything stored and not handled is
-        # left over. Beside other processes (webhook, worker) only what waited a while is.
-        older_than = 0.0 if self.application.updater is not None else self.seconds
-        while True:
-            try:
-                await self.sweep(older_than)
-            except Exception as exc:  # the database may be away for a moment
-                log.error("inbox sweep failed: %s", type(exc).__name__)
-            older_than = self.seconds
-            await asyncio.sleep(self.seconds)
 
 
 class ChannelApplication(Application):  # type: ignore[misc]
