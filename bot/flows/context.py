@@ -85,6 +85,10 @@ class Context:
     def data(self) -> dict[str, Any]:
         return self.state.setdefault("data", {})
 
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self.state.get("history"))
+
     def begin(self, flow: str, step: str | None = None, **data: Any) -> None:
         self.state.update(flow=flow, step=step, data=dict(data), history=[])
 

@@ -65,7 +65,6 @@ def _route(ctx: Context, flows: Registry) -> None:
             return
         if active.handle(ctx):
             ctx.state["misses"] = 0
-            _resume(ctx, flows)
         else:
             _misunderstood(ctx, flows, active)
         return
@@ -99,13 +98,6 @@ def start(ctx: Context, flows: Registry, flow: Flow | None, **data: object) -> N
             return
     ctx.begin(flow.name, **data)
     flow.start(ctx)
-
-
-def _resume(ctx: Context, flows: Registry) -> None:
-    """A flow that finished on behalf of another (linking the chat) hands over to it."""
-    then = ctx.state.pop("resume", None)
-    if then and ctx.flow is None:
-        start(ctx, flows, flows.get(then))
 
 
 def _faq(ctx: Context, flows: Registry, preempt: bool = False) -> bool:

@@ -7,9 +7,12 @@ request per member: asking again adds to it. A member not linked yet can ask too
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from bot.domain.services.escalations import open_escalation
-from bot.flows.base import Flow
 from bot.flows.context import Context
+from bot.flows.form import DONE, Ask, FlowData, Form, Outcome
 from bot.flows.messages import Button
 
 SKIP = "handoff:skip"
@@ -35,30 +38,40 @@ def escalate(ctx: Context, reason: str) -> tuple[int, bool]:
     return number, already_open
 
 
-class Handoff(Flow):
+class Step(StrEnum):
+    REASON = "reason"  # what it is about, in the member's words (or skipped)
+
+
+@dataclass
+class Data(FlowData):
+    reason: str = "member_request"  # why a person is needed (R4, misunderstood, ...)
+
+
+def ask_reason(ctx: Context, data: Data) -> None:
+    ctx.say(
+        "handoff.ask_reason",
+        Button("handoff.skip", SKIP),
+        Button("common.cancel", "cmd:cancel"),
+    )
+
+
+def reason_given(ctx: Context, data: Data) -> Outcome:
+    if ctx.payload not in (None, SKIP) or (ctx.payload is None and not ctx.text):
+        return None
+    number, already_open = escalate(ctx, data.reason)
+    ctx.finish()
+    ctx.say("handoff.added" if already_open else "handoff.opened", number=str(number))
+    if ctx.email is None:
+        ctx.say("handoff.not_linked")
+    return DONE
+
+
+# Any text is the reason: no intent interrupts it.
+STEPS = {Step.REASON: Ask(ask_reason, reason_given, free_text=True)}
+
+
+class Handoff(Form):
     name = "handoff"
     intents = frozenset({"human_handoff"})
     needs_account = False
-    free_text_steps = frozenset({"reason"})  # any text is the reason: no intent interrupts it
-
-    def start(self, ctx: Context) -> None:
-        ctx.data.setdefault("reason", "member_request")
-        ctx.goto("reason")
-        self.reprompt(ctx)
-
-    def reprompt(self, ctx: Context) -> None:
-        ctx.say(
-            "handoff.ask_reason",
-            Button("handoff.skip", SKIP),
-            Button("common.cancel", "cmd:cancel"),
-        )
-
-    def handle(self, ctx: Context) -> bool:
-        if ctx.payload not in (None, SKIP) or (ctx.payload is None and not ctx.text):
-            return False
-        number, already_open = escalate(ctx, ctx.data.get("reason", "member_request"))
-        ctx.finish()
-        ctx.say("handoff.added" if already_open else "handoff.opened", number=str(number))
-        if ctx.email is None:
-            ctx.say("handoff.not_linked")
-        return True
+    Step, Data, STEPS = Step, Data, STEPS

@@ -6,46 +6,46 @@ conversation is handed over to the payment flow (R9-R13).
 
 from __future__ import annotations
 
-from bot.flows.base import Flow
+from enum import StrEnum
+
 from bot.flows.context import Context
+from bot.flows.form import DONE, Form, Outcome
 from bot.flows.goals.levels import (
-    answer_level,
+    LevelData,
     blocked,
     choose,
+    level_step,
     method_in,
-    show_levels,
     switch_in,
     tier_in,
 )
 
 
-class LevelChoice(Flow):
+class Step(StrEnum):
+    LEVEL = "level"  # the list of levels, with the switch
+
+
+def to_payment(ctx: Context, data: LevelData) -> Outcome:
+    ctx.hand_over("payment", **data.dump())
+    return DONE
+
+
+STEPS = {Step.LEVEL: level_step(Step.LEVEL, then=to_payment)}
+
+
+class LevelChoice(Form):
     name = "level_choice"
     intents = frozenset({"choose_tier"})
     payloads = frozenset({"level", "levels"})
+    Step, Data, STEPS = Step, LevelData, STEPS
 
-    def start(self, ctx: Context) -> None:
+    def begin(self, ctx: Context, data: LevelData) -> Outcome:
         if blocked(ctx):
-            return
-        ctx.goto("level")
-        ctx.data["method"] = method_in(ctx)
+            return DONE
+        data.method = method_in(ctx)
         code = tier_in(ctx)
         if code is None:
-            ctx.data["all"] = bool(switch_in(ctx))
-            show_levels(ctx)
-        elif choose(ctx, code):
-            self.continue_to_payment(ctx)
-
-    def reprompt(self, ctx: Context) -> None:
-        show_levels(ctx)
-
-    def handle(self, ctx: Context) -> bool:
-        chosen = answer_level(ctx)
-        if chosen:
-            self.continue_to_payment(ctx)
-        return chosen is not None
-
-    @staticmethod
-    def continue_to_payment(ctx: Context) -> None:
-        data = {k: ctx.data[k] for k in ("level", "level_name", "all", "method") if k in ctx.data}
-        ctx.hand_over("payment", **data)
+            data.all = bool(switch_in(ctx))
+        elif choose(ctx, data, code):
+            return to_payment(ctx, data)
+        return Step.LEVEL

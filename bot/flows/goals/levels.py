@@ -4,10 +4,14 @@ member cannot choose (not invited yet, already a member)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from bot.domain.services.member_state import member_state
 from bot.domain.services.membership import level_choices
 from bot.domain.types import InvitationStatus
 from bot.flows.context import Context
+from bot.flows.form import KEPT, Ask, FlowData, Outcome, Then
 from bot.flows.messages import Button, Reply
 from bot.nlu.entities.choices import parse_payment_method, parse_tier
 from bot.nlu.entities.text import squash
@@ -16,6 +20,25 @@ SWITCH_ON, SWITCH_OFF = "levels:on", "levels:off"  # ON: unlocked levels only; O
 ALL_WORDS = frozenset({"tutti", "tutte", "all", "every", "off"})
 AVAILABLE_WORDS = frozenset({"disponibili", "sbloccati", "available", "unlocked", "on"})
 SHORT = frozenset({"on", "off"})  # the switch's own words count only typed alone
+
+
+@dataclass
+class LevelData(FlowData):
+    """What choosing a level keeps: the level, the switch, a payment method named early."""
+
+    level: str | None = None  # its code: silver, gold, platinum, corporate
+    level_name: str | None = None
+    all: bool = False  # the switch OFF: locked levels are listed too
+    method: str | None = None  # "card" or "bank_transfer", if already said
+
+
+def level_step(step: StrEnum, then: Then, goes_to: tuple[StrEnum, ...] = ()) -> Ask:
+    """The shared sub-step: the list is the prompt; a chosen level goes on to `then`."""
+
+    def read(ctx: Context, data: LevelData) -> Outcome:
+        return answer_level(ctx, data, again=step)
+
+    return Ask(show_levels, read, then=then, goes_to=goes_to)
 
 
 def blocked(ctx: Context) -> bool:
@@ -49,10 +72,10 @@ def say_not_invited(ctx: Context, points: int, needed: int) -> None:
     )
 
 
-def show_levels(ctx: Context) -> None:
+def show_levels(ctx: Context, data: LevelData) -> None:
     """The level list, as the switch stands (ON unless the member turned it OFF)."""
     assert ctx.email is not None
-    show_all = bool(ctx.data.get("all"))
+    show_all = data.all
     choices = level_choices(ctx.uow(), ctx.email, only_available=not show_all)
     lines, buttons = [], []
     for o in choices.options:
@@ -78,9 +101,9 @@ def method_in(ctx: Context) -> str | None:
     return ctx.entity("payment_method") or parse_payment_method(ctx.text)
 
 
-def choose(ctx: Context, code: str) -> bool:
-    """An unlocked level is kept in ctx.data; a locked or unknown one is refused (and the
-    list shown again). True when the level was accepted."""
+def choose(ctx: Context, data: LevelData, code: str) -> bool:
+    """An unlocked level is kept in data; a locked or unknown one is refused (the caller
+    shows the list again). True when the level was accepted."""
     assert ctx.email is not None
     options = level_choices(ctx.uow(), ctx.email, only_available=False).options
     option = next((o for o in options if o.code == code), None)
@@ -89,32 +112,28 @@ def choose(ctx: Context, code: str) -> bool:
     elif not option.unlocked:
         ctx.say("level_choice.locked", name=option.name, needed=option.points_needed)
     else:
-        ctx.data.update(level=option.code, level_name=option.name)
+        data.level, data.level_name = option.code, option.name
         return True
-    show_levels(ctx)
     return False
 
 
-def answer_level(ctx: Context) -> bool | None:
-    """The level step: True = a level was chosen, False = the list was shown again (switch,
-    refused level, payment asked too early), None = not understood."""
+def answer_level(ctx: Context, data: LevelData, again: StrEnum) -> Outcome:
+    """The level step: KEPT = a level was chosen, `again` = the list is shown again
+    (switch, refused level, payment asked too early), None = not understood."""
     code = tier_in(ctx)
     if code:
-        return choose(ctx, code)
+        return KEPT if choose(ctx, data, code) else again
     method = method_in(ctx)
     if method or ctx.intent == "payment":
-        ctx.data["method"] = method or ctx.data.get("method")
+        data.method = method or data.method
         ctx.say("payment.level_first")
-        show_levels(ctx)
-        return False
+        return again
     wanted = switch_in(ctx)
     if wanted is not None:
-        ctx.data["all"] = wanted
-        show_levels(ctx)
-        return False
+        data.all = wanted
+        return again
     if ctx.intent == "choose_tier":
-        show_levels(ctx)
-        return False
+        return again
     return None
 
 

@@ -2,14 +2,16 @@
 
 The code goes by e-mail only to a real account, but the bot answers the same either way, so
 nobody learns which e-mails have an account. The bot never asks for a password. Once linked,
-the flow that needed the account (ctx.data["then"]) is resumed: the router starts
-ctx.state["resume"], and the reply also carries a button to it.
+the flow that needed the account (`then`) is handed over to at once, and the reply also
+carries a button to it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.domain.services.link_codes import (
     CODE_TTL_MINUTES,
@@ -18,8 +20,8 @@ from bot.domain.services.link_codes import (
     request_link_code,
     verify_link_code,
 )
-from bot.flows.base import Flow
 from bot.flows.context import Context
+from bot.flows.form import DONE, SAID, Ask, FlowData, Form, Move, Outcome
 from bot.flows.messages import Button
 from bot.nlu.entities.emails import find_emails, parse_email
 
@@ -38,113 +40,125 @@ def _email_in(ctx: Context) -> str | None:
     return parse_email(found) if found else None
 
 
-class LinkAccount(Flow):
+class Step(StrEnum):
+    EMAIL = "email"  # the account's e-mail
+    CODE = "code"  # the six digits sent to it
+
+
+@dataclass
+class Data(FlowData):
+    then: str | None = None  # the flow that needed the account, started once linked
+    email: str | None = None
+    expires_at: str | None = None  # when the code sent stops working (ISO)
+    attempts: int = 0  # wrong codes typed
+
+
+def ask_email(ctx: Context, data: Data) -> None:
+    ctx.say("link_account.ask_email", Button("common.cancel", "cmd:cancel"))
+
+
+def email_given(ctx: Context, data: Data) -> Outcome:
+    email = _email_in(ctx)
+    if email is None:
+        if not ctx.text:
+            return None
+        ctx.say("link_account.bad_email", Button("common.cancel", "cmd:cancel"))
+        return SAID
+    return sent(ctx, data, email)
+
+
+def ask_code(ctx: Context, data: Data) -> None:
+    ctx.say("link_account.ask_code", *code_buttons(), email=data.email)
+
+
+def code_given(ctx: Context, data: Data) -> Outcome:
+    assert data.email is not None and data.expires_at is not None
+    if ctx.payload == RESEND:
+        return sent(ctx, data, data.email)
+    if ctx.payload == OTHER_EMAIL:
+        return start_over(ctx, data, "link_account.ask_email")
+    if ctx.payload:
+        return None
+    digits = re.sub(r"[\s.-]", "", ctx.text)
+    expired = ctx.services.clock.now() >= datetime.fromisoformat(data.expires_at)
+    if expired and ctx.said_yes():  # "yes" to "shall I send you a new one?"
+        return sent(ctx, data, data.email)
+    if not CODE.fullmatch(digits):
+        email = _email_in(ctx)
+        if email is not None:  # the member corrected the e-mail instead
+            return sent(ctx, data, email)
+        ctx.say("link_account.code_format", *code_buttons())
+        return SAID
+    if expired:
+        ctx.say("link_account.expired", *code_buttons())
+        return SAID
+    result = verify_link_code(ctx.uow(), data.email, digits)
+    if result.check is CodeCheck.LINKED:
+        assert result.email is not None
+        return linked(ctx, data, result.email)
+    if result.check is CodeCheck.EXPIRED:
+        ctx.say("link_account.expired", *code_buttons())
+        return SAID
+    data.attempts += 1
+    if result.check is CodeCheck.EXHAUSTED or data.attempts >= MAX_ATTEMPTS:
+        return start_over(ctx, data, "link_account.too_many")
+    ctx.say("link_account.wrong_code", *code_buttons(), left=MAX_ATTEMPTS - data.attempts)
+    return SAID
+
+
+STEPS = {
+    Step.EMAIL: Ask(ask_email, email_given, goes_to=(Step.CODE,)),
+    Step.CODE: Ask(ask_code, code_given, goes_to=(Step.EMAIL,)),
+}
+
+
+class LinkAccount(Form):
     name = "link_account"
     needs_account = False
+    Step, Data, STEPS = Step, Data, STEPS
 
-    def start(self, ctx: Context) -> None:
+    def begin(self, ctx: Context, data: Data) -> Outcome:
         ctx.say("link_account.intro")
-        ctx.goto("email")
-        self.reprompt(ctx)
+        return Step.EMAIL
 
-    def reprompt(self, ctx: Context) -> None:
-        if ctx.step == "email":
-            ctx.say("link_account.ask_email", Button("common.cancel", "cmd:cancel"))
-        elif ctx.step == "code":
-            ctx.say("link_account.ask_code", *self._code_buttons(), email=ctx.data["email"])
 
-    def handle(self, ctx: Context) -> bool:
-        if ctx.step == "email":
-            return self._got_email(ctx)
-        if ctx.step == "code":
-            return self._got_code(ctx)
-        return False
+def sent(ctx: Context, data: Data, email: str) -> Outcome:
+    """The domain call: a one-time code to the e-mail (said the same for any e-mail)."""
+    expires_at = request_link_code(ctx.uow(), email, ctx.language)
+    data.email, data.expires_at, data.attempts = email, expires_at.isoformat(), 0
+    ctx.say(
+        "link_account.code_sent",
+        *code_buttons(),
+        email=email,
+        sender=ctx.uow().policy.mail_sender,
+        minutes=CODE_TTL_MINUTES,
+    )
+    return Move(Step.CODE, asked=True)  # "code sent" asks for it
 
-    def _got_email(self, ctx: Context) -> bool:
-        email = _email_in(ctx)
-        if email is None:
-            if not ctx.text:
-                return False
-            ctx.say("link_account.bad_email", Button("common.cancel", "cmd:cancel"))
-            return True
-        self._send(ctx, email)
-        return True
 
-    def _send(self, ctx: Context, email: str) -> None:
-        expires_at = request_link_code(ctx.uow(), email, ctx.language)
-        ctx.data.update(email=email, expires_at=expires_at.isoformat(), attempts=0)
-        ctx.goto("code")
+def start_over(ctx: Context, data: Data, key: str) -> Outcome:
+    data.email, data.expires_at, data.attempts = None, None, 0
+    ctx.say(key, Button("common.cancel", "cmd:cancel"))  # it asks for the e-mail
+    return Move(Step.EMAIL, fresh=True, asked=True)
+
+
+def linked(ctx: Context, data: Data, email: str) -> Outcome:
+    ctx.email = email
+    if data.then:
+        ctx.hand_over(data.then)  # the router starts it right after this turn
         ctx.say(
-            "link_account.code_sent",
-            *self._code_buttons(),
+            "link_account.linked",
+            Button("link_account.continue", f"flow:{data.then}"),
             email=email,
-            sender=ctx.uow().policy.mail_sender,
-            minutes=CODE_TTL_MINUTES,
         )
-
-    def _got_code(self, ctx: Context) -> bool:
-        if ctx.payload == RESEND:
-            self._send(ctx, ctx.data["email"])
-            return True
-        if ctx.payload == OTHER_EMAIL:
-            self._start_over(ctx, "link_account.ask_email")
-            return True
-        if ctx.payload:
-            return False
-        digits = re.sub(r"[\s.-]", "", ctx.text)
-        expired = ctx.services.clock.now() >= datetime.fromisoformat(ctx.data["expires_at"])
-        if expired and ctx.said_yes():  # "yes" to "shall I send you a new one?"
-            self._send(ctx, ctx.data["email"])
-            return True
-        if not CODE.fullmatch(digits):
-            email = _email_in(ctx)
-            if email is not None:  # the member corrected the e-mail instead
-                self._send(ctx, email)
-            else:
-                ctx.say("link_account.code_format", *self._code_buttons())
-            return True
-        if expired:
-            ctx.say("link_account.expired", *self._code_buttons())
-            return True
-        result = verify_link_code(ctx.uow(), ctx.data["email"], digits)
-        if result.check is CodeCheck.LINKED:
-            assert result.email is not None
-            self._linked(ctx, result.email)
-        elif result.check is CodeCheck.EXPIRED:
-            ctx.say("link_account.expired", *self._code_buttons())
-        else:
-            attempts = int(ctx.data.get("attempts", 0)) + 1
-            ctx.data["attempts"] = attempts
-            if result.check is CodeCheck.EXHAUSTED or attempts >= MAX_ATTEMPTS:
-                self._start_over(ctx, "link_account.too_many")
-            else:
-                ctx.say(
-                    "link_account.wrong_code", *self._code_buttons(), left=MAX_ATTEMPTS - attempts
-                )
-        return True
-
-    def _start_over(self, ctx: Context, key: str) -> None:
-        for stale in ("email", "expires_at", "attempts"):
-            ctx.data.pop(stale, None)
-        ctx.state["history"] = []
-        ctx.state["step"] = "email"
-        ctx.say(key, Button("common.cancel", "cmd:cancel"))
-
-    def _linked(self, ctx: Context, email: str) -> None:
-        then = ctx.data.get("then")
-        ctx.email = email
+    else:
         ctx.finish()
-        if then:
-            ctx.state["resume"] = then  # the router starts it right after this turn
-            ctx.say(
-                "link_account.linked", Button("link_account.continue", f"flow:{then}"), email=email
-            )
-        else:
-            ctx.say("link_account.linked", email=email)
+        ctx.say("link_account.linked", email=email)
+    return DONE
 
-    @staticmethod
-    def _code_buttons() -> tuple[Button, Button]:
-        return (
-            Button("link_account.resend", RESEND),
-            Button("link_account.other_email", OTHER_EMAIL),
-        )
+
+def code_buttons() -> tuple[Button, Button]:
+    return (
+        Button("link_account.resend", RESEND),
+        Button("link_account.other_email", OTHER_EMAIL),
+    )

@@ -5,11 +5,24 @@ The bot never asks for, accepts or stores a password: it only sends the link.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from bot.domain import errors
 from bot.domain.services.accounts import password_is_set, send_password_link
 from bot.domain.types import PasswordLinkPurpose
-from bot.flows.base import Flow, yes_no
+from bot.flows.base import yes_no
 from bot.flows.context import Context
+from bot.flows.form import DONE, Ask, FlowData, Form, Outcome
+
+
+class Step(StrEnum):
+    CONFIRM = "confirm"  # "shall I e-mail you the link?"
+
+
+@dataclass
+class Data(FlowData):
+    purpose: str = PasswordLinkPurpose.SET.value  # set (first time) or reset
 
 
 def masked(email: str) -> str:
@@ -18,41 +31,50 @@ def masked(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
-class Password(Flow):
+def offer(ctx: Context, data: Data) -> None:
+    assert ctx.email is not None
+    ctx.say(f"password.offer_{data.purpose}", *yes_no(), email=masked(ctx.email))
+
+
+def confirmed(ctx: Context, data: Data) -> Outcome:
+    if ctx.said_no():
+        ctx.finish()
+        ctx.say("password.not_sent")
+        return DONE
+    if not ctx.said_yes():
+        return None
+    send(ctx, PasswordLinkPurpose(data.purpose))
+    return DONE
+
+
+STEPS = {Step.CONFIRM: Ask(offer, confirmed)}
+
+
+class Password(Form):
     name = "password"
     intents = frozenset({"set_password", "reset_password"})
+    Step, Data, STEPS = Step, Data, STEPS
 
-    def start(self, ctx: Context) -> None:
+    def begin(self, ctx: Context, data: Data) -> Outcome:
         assert ctx.email is not None
         password_set = password_is_set(ctx.uow(), ctx.email)
         purpose = PasswordLinkPurpose.RESET if password_set else PasswordLinkPurpose.SET
-        ctx.data["purpose"] = purpose.value
-        ctx.goto("confirm")
-        self.reprompt(ctx)
+        data.purpose = purpose.value
+        return Step.CONFIRM
 
-    def reprompt(self, ctx: Context) -> None:
-        assert ctx.email is not None
-        ctx.say(f"password.offer_{ctx.data['purpose']}", *yes_no(), email=masked(ctx.email))
 
-    def handle(self, ctx: Context) -> bool:
-        assert ctx.email is not None
-        if ctx.said_no():
-            ctx.finish()
-            ctx.say("password.not_sent")
-            return True
-        if not ctx.said_yes():
-            return False
-        purpose = PasswordLinkPurpose(ctx.data["purpose"])
-        try:
-            sent = send_password_link(ctx.uow(), ctx.email, purpose)
-        except errors.PasswordAlreadySet:
-            sent = send_password_link(ctx.uow(), ctx.email, PasswordLinkPurpose.RESET)
-        minutes = round((sent.expires_at - ctx.services.clock.now()).total_seconds() / 60)
-        ctx.finish()
-        ctx.say(
-            "password.sent",
-            email=masked(ctx.email),
-            minutes=minutes,
-            sender=ctx.uow().policy.mail_sender,
-        )
-        return True
+def send(ctx: Context, purpose: PasswordLinkPurpose) -> None:
+    """The domain call: a single-use link by e-mail; the member is told where it went."""
+    assert ctx.email is not None
+    try:
+        sent = send_password_link(ctx.uow(), ctx.email, purpose)
+    except errors.PasswordAlreadySet:
+        sent = send_password_link(ctx.uow(), ctx.email, PasswordLinkPurpose.RESET)
+    minutes = round((sent.expires_at - ctx.services.clock.now()).total_seconds() / 60)
+    ctx.finish()
+    ctx.say(
+        "password.sent",
+        email=masked(ctx.email),
+        minutes=minutes,
+        sender=ctx.uow().policy.mail_sender,
+    )

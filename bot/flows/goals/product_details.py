@@ -1,17 +1,20 @@
-"""The four details of a registration (R5, R6), read one at a time; shared by two flows.
+"""The four details of a registration (R5, R6) as one shared sub-step, declared once and
+used by register_product and fix_details: each detail is a step whose prompt says where
+to look, whose reader takes a best guess (never for the serial) and explains a problem.
 
-register_product and fix_details keep the answers in `ctx.data["slots"]` as JSON, one
-{"value", "guessed"} per step (dates add "precision"), and the product's serial format in
-`ctx.data["serial"]`. The detail texts are written once, as `register_product.*` keys.
+The answers are kept in `DetailsData.slots`, one {"value", "guessed"} per detail (dates
+add "precision"); the product's serial format in `serial_format`. The detail texts are
+written once, as `register_product.*` keys.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from babel import Locale
 from babel.dates import format_date
@@ -21,10 +24,11 @@ from bot.domain.services.catalogue_queries import account_country, serial_format
 from bot.domain.services.products import Details
 from bot.domain.types import DatePrecision, Detail
 from bot.flows.context import Context
+from bot.flows.form import KEPT, SAID, Ask, FlowData, Outcome, Then
+from bot.flows.goals.detail_parsers import ENTITIES, PARSERS, Slot
 from bot.flows.messages import Button, Key, Reply
-from bot.nlu.entities.countries import parse_country
-from bot.nlu.entities.dates import HEDGE, UNKNOWN, parse_purchase_date
-from bot.nlu.entities.serials import SerialFamily, check_serial
+from bot.nlu.entities.dates import UNKNOWN
+from bot.nlu.entities.serials import SerialFamily
 from bot.nlu.entities.text import fold
 
 T = "register_product"
@@ -32,18 +36,52 @@ STEPS = ("serial", "date", "country", "dealer")
 STEP_OF = dict(zip(Detail, STEPS, strict=True))  # the domain's order of the four details
 DONT_KNOW = re.compile(rf"(?<!\w)({UNKNOWN})(?!\w)")
 WHERE = re.compile(r"(?<!\w)(dove|where|find|trovo|trovarlo|cerco)(?!\w)")
-HEDGED = re.compile(rf"(?<!\w)({HEDGE})(?!\w)")
-Slot = dict[str, Any]
-Problem = tuple[str, dict[str, Any]]  # a message key and its parameters
+
+
+@dataclass
+class DetailsData(FlowData):
+    """The details read so far, and the serial format of the product they belong to."""
+
+    renamed: ClassVar[dict[str, str]] = {"serial": "serial_format"}  # before 2026-12
+    slots: dict[str, Slot] = field(default_factory=dict)
+    serial_format: dict[str, str] | None = None  # product, pattern, example, location
+
+    def family(self) -> SerialFamily:
+        assert self.serial_format is not None
+        found = self.serial_format
+        return SerialFamily(found["pattern"], found["example"], found["location"])
+
+
+def detail_steps(
+    step: type[StrEnum],
+    flow: str,
+    then: Then,
+    goes_to: tuple[StrEnum, ...],
+    extra: tuple[Button, ...] = (),
+    first: Callable[[Context, Any], Outcome] | None = None,
+) -> dict[StrEnum, Ask]:
+    """The four detail steps of `flow` (its Step enum names them serial, date, country,
+    dealer); `extra` buttons on each question; `first`: a reader tried before (a skip)."""
+
+    def declared(name: str) -> Ask:
+        def prompt(ctx: Context, data: DetailsData) -> None:
+            ask(ctx, data, flow, name, *extra)
+
+        def reader(ctx: Context, data: DetailsData) -> Outcome:
+            before = first(ctx, data) if first is not None else None
+            if before is not None:
+                return before
+            kept = read(ctx, data, flow, name, *extra)
+            return None if kept is None else KEPT if kept else SAID
+
+        return Ask(prompt, reader, then=then, goes_to=goes_to)
+
+    return {step(name): declared(name) for name in STEPS}
 
 
 def serial_of(ctx: Context, product: str) -> dict[str, str]:
-    """Name, pattern, example and location of a product's serial, as JSON for ctx.data."""
+    """Name, pattern, example and location of a product's serial, as JSON for the data."""
     return asdict(serial_format(ctx.uow(), product))
-
-
-def family(serial: dict[str, str]) -> SerialFamily:
-    return SerialFamily(serial["pattern"], serial["example"], serial["location"])
 
 
 def buttons(
@@ -54,23 +92,23 @@ def buttons(
     if step == "country" and ctx.email:  # where the account was opened is the likeliest
         home = account_country(ctx.uow(), ctx.email)
         found.insert(0, Button(f"{T}.value", f"{flow}:country:{home}", {"value": name(ctx, home)}))
-    if ctx.state.get("history"):
+    if ctx.can_go_back:
         found.append(Button("common.back", "cmd:back"))
     return found
 
 
-def ask(ctx: Context, flow: str, step: str, *extra: Button) -> None:
+def ask(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) -> None:
     """The question for the detail of `step`, with its buttons."""
-    serial = ctx.data["serial"]
-    where = Key(f"{T}.location_{serial['location']}")
-    ctx.say(
-        f"{T}.ask_{step}", *buttons(ctx, flow, step, *extra), model=serial["product"], where=where
-    )
+    assert data.serial_format is not None
+    where = Key(f"{T}.location_{data.serial_format['location']}")
+    model = data.serial_format["product"]
+    ctx.say(f"{T}.ask_{step}", *buttons(ctx, flow, step, *extra), model=model, where=where)
 
 
-def read(ctx: Context, flow: str, slots: dict[str, Slot], *extra: Button) -> bool | None:
-    """The answer to ctx.step into slots: True kept, False explained, None not understood."""
-    step, text, payload, serial = ctx.step or "", ctx.text, ctx.payload, ctx.data["serial"]
+def read(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) -> bool | None:
+    """The answer to `step` into data.slots: True kept, False explained, None not understood."""
+    assert data.serial_format is not None
+    text, payload, serial = ctx.text, ctx.payload, data.serial_format
     if payload and payload.startswith(f"{flow}:country:"):
         text, payload = payload.rsplit(":", 1)[1], None
     if payload not in (None, "no", f"{flow}:dont_know"):
@@ -86,67 +124,25 @@ def read(ctx: Context, flow: str, slots: dict[str, Slot], *extra: Button) -> boo
             again = buttons(ctx, flow, step, *extra, asked=True)
             ctx.say(f"{T}.{step}_best_guess", *again, **params)
         return False
-    found = PARSERS[step](ctx, text, slots)
+    found = PARSERS[step](ctx, text, data.slots, data.family())
     if isinstance(found, tuple):
         key, problem = found
         ctx.say(f"{T}.{key}", *buttons(ctx, flow, step, *extra), **params, **problem)
         return False
     if found is not None:
-        slots[step] = found
+        data.slots[step] = found
     return found is not None
 
 
-def _serial(ctx: Context, text: str, slots: dict[str, Slot]) -> Slot | Problem:
-    words = re.findall(r"[\w\-]*\d[\w\-]*", text)  # in a sentence, its longest word with digits
-    typed = ctx.entity("serial_number") or (max(words, key=len) if words else text)
-    if re.fullmatch(r"[\d\s.\-]+", text):  # "0280 0123 45": all of it, however grouped
-        typed = text
-    found = check_serial(typed, family(ctx.data["serial"]))
-    if found.value is None:
-        return f"serial_{found.problem}", {
-            "given": found.digits_given,
-            "expected": found.digits_expected,
-        }
-    return {"value": found.value, "guessed": False}
-
-
-def _date(ctx: Context, text: str, slots: dict[str, Slot]) -> Slot | Problem | None:
-    found = parse_purchase_date(text, ctx.today, ctx.language)
-    if found.value is not None:
-        value = found.value.isoformat()
-        return {"value": value, "precision": found.precision, "guessed": found.guessed}
-    return (f"date_{found.problem}", {}) if found.problem in ("future", "too_old") else None
-
-
-def _country(ctx: Context, text: str, slots: dict[str, Slot]) -> Slot | Problem:
-    code = parse_country(ctx.entity("country") or text)
-    if code is None:
-        return "country_unknown", {"text": text[:60]}
-    return {"value": code, "guessed": bool(HEDGED.search(fold(text)))}
-
-
-def _dealer(ctx: Context, text: str, slots: dict[str, Slot]) -> Slot | None:
-    answer = ctx.services.dealers.parse(text, slots.get("country", {}).get("value"))
-    return None if answer is None else {"value": answer.value, "guessed": answer.guessed}
-
-
-PARSERS: dict[str, Callable[[Context, str, dict[str, Slot]], Slot | Problem | None]] = {
-    "serial": _serial,
-    "date": _date,
-    "country": _country,
-    "dealer": _dealer,
-}
-ENTITIES = {"serial": "serial_number", "date": "purchase_date", "country": "country"}
-
-
-def prefill(ctx: Context, slots: dict[str, Slot]) -> None:
+def prefill(ctx: Context, data: DetailsData) -> None:
     """Details already named in a sentence ("la mia R5 comprata a marzo 2022 da MediaWorld")."""
     for step in STEPS:
         said = ctx.entity(ENTITIES.get(step, step))
-        if said and (step != "serial" or "serial" in ctx.data):
-            found = PARSERS[step](ctx, said, slots)
+        if said and (step != "serial" or data.serial_format is not None):
+            family = data.family() if data.serial_format is not None else None
+            found = PARSERS[step](ctx, said, data.slots, family)
             if isinstance(found, dict):
-                slots[step] = found
+                data.slots[step] = found
 
 
 def details(slots: dict[str, Slot]) -> Details:
