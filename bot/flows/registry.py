@@ -19,6 +19,7 @@ FLOWS = (
     "bot.flows.goals.membership_number:MembershipNumber",
     "bot.flows.goals.register_product:RegisterProduct",
     "bot.flows.goals.fix_details:FixDetails",
+    "bot.flows.goals.my_products:MyProducts",
 )
 
 

@@ -25,6 +25,7 @@ MENU = (
     Button("menu.register", "flow:register_product"),
     Button("menu.migrate", "flow:migrate_products"),
     Button("menu.fix", "flow:fix_details"),
+    Button("menu.products", "flow:my_products"),
     Button("menu.points", "flow:points"),
     Button("menu.levels", "flow:level_choice"),
     Button("menu.password", "flow:password"),

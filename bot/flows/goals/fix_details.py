@@ -40,6 +40,7 @@ class Data(pd.DetailsData):
     skipped: list[str] = field(default_factory=list)  # models left for later
     total: int = 0  # the member's points, as the last save left them
     invited: bool = False  # an invitation was issued on the way (R7)
+    only: int | None = None  # one registration chosen (My products), else all without tick
 
 
 def skipped(ctx: Context, data: Data) -> Outcome:
@@ -97,6 +98,8 @@ class FixDetails(Form):
             for line in summary.products
             if not line.points_assigned
         ]
+        if any(item["id"] == data.only for item in data.todo):
+            data.todo = [item for item in data.todo if item["id"] == data.only]
         if not data.todo:
             key = "fix_details.all_ticked" if summary.products else "fix_details.no_products"
             ctx.say(key, Button("menu.register", "flow:register_product"), total=summary.total)
