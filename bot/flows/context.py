@@ -86,6 +86,18 @@ class Context:
         return self.state.setdefault("data", {})
 
     @property
+    def escalation(self) -> int | None:
+        """The escalation this chat opened and a person may still answer (R14)."""
+        return self.state.get("escalation")
+
+    @escalation.setter
+    def escalation(self, number: int | None) -> None:
+        if number is None:
+            self.state.pop("escalation", None)
+        else:
+            self.state["escalation"] = number
+
+    @property
     def can_go_back(self) -> bool:
         return bool(self.state.get("history"))
 

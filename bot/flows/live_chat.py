@@ -28,16 +28,16 @@ TYPED_RATING = re.compile(
 
 def live_turn(ctx: Context) -> bool:
     """True when the escalation took this turn (relayed, or a rating); False lets it go on."""
-    if ctx.state.get("escalation") is None:
+    if ctx.escalation is None:
         return False
     view = handoff.for_conversation(ctx.uow(), ctx.turn.key)
     if view is None:
-        ctx.state.pop("escalation", None)
+        ctx.escalation = None
         return False
     if view.status == "claimed" and ctx.payload == LEAVE:  # /cancel, or the claimed notice's button
         handoff.relay_to_staff(ctx.uow(), view.id, "(left the live chat: the bot answers again)")
         ctx.staff_news = True
-        ctx.state.pop("escalation", None)
+        ctx.escalation = None
         ctx.say(
             "handoff.left_live_chat",
             name=view.claimed_by_name.split()[0] if view.claimed_by_name else "",
@@ -50,7 +50,7 @@ def live_turn(ctx: Context) -> bool:
             ctx.staff_news = True
         return True
     if view.status == "resolved":
-        ctx.state.pop("escalation", None)
+        ctx.escalation = None
         rating = _rating(ctx)
         if rating is None:
             handoff.decline_rating(ctx.uow(), view.id)

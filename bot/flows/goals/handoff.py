@@ -23,7 +23,7 @@ def escalate(ctx: Context, reason: str) -> tuple[int, bool]:
 
     The chat remembers it, so a person's claim pauses the bot and their replies reach here.
     """
-    already_open = ctx.state.get("escalation") is not None
+    already_open = ctx.escalation is not None
     number = open_escalation(
         ctx.uow(),
         ctx.email,
@@ -32,8 +32,8 @@ def escalate(ctx: Context, reason: str) -> tuple[int, bool]:
         conversation_key=ctx.turn.key,
         language=ctx.language,
     )
-    already_open = already_open and ctx.state.get("escalation") == number
-    ctx.state["escalation"] = number
+    already_open = already_open and ctx.escalation == number
+    ctx.escalation = number
     ctx.staff_news = True
     return number, already_open
 
