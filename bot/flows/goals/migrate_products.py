@@ -58,11 +58,8 @@ def confirmed(ctx: Context, data: Data) -> Outcome:
         return None
     try:
         outcome = migrate_products(ctx.uow(), ctx.email)
-    except errors.MigrationNotOffered as refused:
-        data.reason = refused.reason
-        return Step.NO_MIGRATION
-    except errors.AlreadyMigrated:
-        return already(ctx)
+    except (errors.MigrationNotOffered, errors.AlreadyMigrated) as error:
+        return refused(ctx, data, error)
     ctx.finish()
     done(ctx, outcome)
     return DONE
@@ -100,11 +97,8 @@ class MigrateProducts(Form):
         assert ctx.email is not None
         try:
             found = migration_preview(ctx.uow(), ctx.email)
-        except errors.MigrationNotOffered as refused:
-            data.reason = refused.reason
-            return Step.NO_MIGRATION
-        except errors.AlreadyMigrated:
-            return already(ctx)
+        except (errors.MigrationNotOffered, errors.AlreadyMigrated) as error:
+            return refused(ctx, data, error)
         if not found.products:
             ctx.finish()
             ctx.say("migrate_products.nothing", Button("menu.register", "flow:register_product"))
@@ -149,7 +143,11 @@ def done(ctx: Context, outcome: MigrationOutcome) -> None:
     )
 
 
-def already(ctx: Context) -> Outcome:
+def refused(ctx: Context, data: Data, error: errors.DomainError) -> Outcome:
+    """R4 (why not, and what instead), or the products came over already."""
+    if isinstance(error, errors.MigrationNotOffered):
+        data.reason = error.reason
+        return Step.NO_MIGRATION
     ctx.finish()
     ctx.say("migrate_products.already_migrated", Button("menu.points", "flow:points"))
     return DONE

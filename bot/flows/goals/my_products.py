@@ -10,7 +10,8 @@ from __future__ import annotations
 from bot.domain.services.points import points_summary
 from bot.flows.base import Flow
 from bot.flows.context import Context
-from bot.flows.messages import Button, Key, Reply
+from bot.flows.goals.points import product_lines
+from bot.flows.messages import Button
 
 COMPLETE = "my_products:"  # + the registration's id
 
@@ -30,19 +31,7 @@ class MyProducts(Flow):
         if not products:
             ctx.say("my_products.none", Button("menu.register", "flow:register_product"))
             return
-        lines = [
-            Reply("my_products.line_tick", {"model": p.model, "points": p.points})
-            if p.points_assigned
-            else Reply(
-                "my_products.line_missing",
-                {
-                    "model": p.model,
-                    "points": p.points,
-                    "missing": [Key(f"detail.{d.value}") for d in p.missing],
-                },
-            )
-            for p in products
-        ]
+        lines = product_lines(products, flow=self.name)
         complete = [
             Button("my_products.complete", f"{COMPLETE}{p.registration_id}", {"model": p.model})
             for p in products

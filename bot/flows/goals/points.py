@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from bot.domain.services.points import points_summary
+from bot.domain.services.points import ProductLine, points_summary
 from bot.domain.types import InvitationStatus
 from bot.flows.base import Flow
 from bot.flows.context import Context
 from bot.flows.messages import Button, Key, Reply
+
+
+def product_lines(products: tuple[ProductLine, ...], flow: str = "points") -> list[Reply]:
+    """One line per product: its tick and points, or its points waiting and what it misses
+    (in `flow`'s texts: <flow>.line_tick, <flow>.line_missing)."""
+    return [
+        Reply(f"{flow}.line_tick", {"model": line.model, "points": line.points})
+        if line.points_assigned
+        else Reply(
+            f"{flow}.line_missing",
+            {
+                "model": line.model,
+                "points": line.points,
+                "missing": [Key(f"detail.{d.value}") for d in line.missing],
+            },
+        )
+        for line in products
+    ]
 
 
 class Points(Flow):
@@ -16,19 +34,7 @@ class Points(Flow):
     def start(self, ctx: Context) -> None:
         assert ctx.email is not None
         summary = points_summary(ctx.uow(), ctx.email)
-        lines = [
-            Reply("points.line_tick", {"model": line.model, "points": line.points})
-            if line.points_assigned
-            else Reply(
-                "points.line_missing",
-                {
-                    "model": line.model,
-                    "points": line.points,
-                    "missing": [Key(f"detail.{d.value}") for d in line.missing],
-                },
-            )
-            for line in summary.products
-        ]
+        lines = product_lines(summary.products)
         if not lines:
             lines = [Reply("points.no_products")]
         invitation = {
