@@ -27,7 +27,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self
 
 from bot.flows.base import Flow
 from bot.flows.context import Context
@@ -74,7 +74,6 @@ class FlowData:
         return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
 
 
-D = TypeVar("D", bound=FlowData)
 Prompt = Callable[[Context, Any], None]
 Reader = Callable[[Context, Any], Outcome]
 Then = StrEnum | Callable[[Context, Any], Outcome]
@@ -94,7 +93,7 @@ class Ask:
     then: Then | None = None
     goes_to: tuple[StrEnum, ...] = ()
     free_text: bool = False
-    back: StrEnum | bool | None = None
+    back: StrEnum | Literal[False] | None = None
     person: str | None = None
 
     def leads_to(self, step: StrEnum) -> bool:
@@ -150,7 +149,7 @@ class Form(Flow):
         target = self.STEPS[step].back if step is not None else False
         if target is False:
             return False
-        if target is None or target is True:
+        if target is None:
             return super().back(ctx)
         ctx.state["step"] = str(target)
         self.reprompt(ctx)

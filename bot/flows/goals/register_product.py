@@ -129,7 +129,6 @@ class RegisterProduct(Form):
     Step, Data, STEPS = Step, Data, STEPS
 
     def begin(self, ctx: Context, data: Data) -> Outcome:
-        data.slots = {}
         said = ctx.payload is None and ctx.intent in self.intents  # not a resumed flow's turn
         if said and (ctx.entity("product") or re.search(r"\d", ctx.text)):
             named = model_given(ctx, data)
