@@ -5,9 +5,11 @@
     handler = socket_mode_handler(app, settings)   # or Socket Mode: await handler.connect_async()
 
 Every listener acks at once and works after the answer (`process_before_response=False`),
-so Slack always has its ack within 3 s. `slack_listeners` holds the listeners;
-`slack_blocks` draws the card, the App Home and the modal; `slack_staff` knows who is staff
-and runs `/cps`; `slack_delivery` posts what the domain queued for Slack.
+so Slack always has its ack within 3 s. `slack_listeners` holds the listeners (the card's
+buttons in `slack_card_buttons`, thread replies in `slack_thread_replies`); `slack_card`,
+`slack_queue` and `slack_member_details` draw the card, the App Home and the modal, on the
+Block Kit primitives of `slack_blocks`; `slack_staff` knows who is staff and runs `/cps`;
+`slack_delivery` posts what the domain queued for Slack.
 """
 
 from __future__ import annotations
@@ -33,11 +35,7 @@ from starlette.routing import Route
 
 from bot.domain.unit_of_work import UnitOfWork
 from bot.flows.pipeline import Pipeline
-from bot.handlers.slack_blocks import (
-    CLAIM,
-    RESOLVE,
-    VIEW,
-)
+from bot.handlers.slack_card import CLAIM, RESOLVE, VIEW
 from bot.handlers.slack_inbox import SlackInbox
 from bot.handlers.slack_listeners import StaffListeners
 from bot.handlers.slack_staff import (

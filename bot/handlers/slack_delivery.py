@@ -20,7 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.unit_of_work import UnitOfWork
 from bot.handlers.delivery import Delivery, RetryLater
-from bot.handlers.slack_blocks import EscalationView, age, card, esc
+from bot.handlers.slack_blocks import esc
+from bot.handlers.slack_card import card
+from bot.handlers.slack_escalation_lines import EscalationView, age
 from bot.handlers.slack_staff import Handoff
 from bot.settings import Settings
 

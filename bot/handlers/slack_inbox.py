@@ -32,7 +32,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.flows.pipeline import Inbound, Pipeline
 from bot.handlers.inbox_sweep import InboxSweep
-from bot.handlers.slack_blocks import CLAIM, RESOLVE
+from bot.handlers.slack_card import CLAIM, RESOLVE
 
 log = logging.getLogger(__name__)
 CHANNEL = "slack"

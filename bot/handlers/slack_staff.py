@@ -25,7 +25,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import errors
 from bot.domain.unit_of_work import UnitOfWork
-from bot.handlers.slack_blocks import EscalationView, esc, lookup_text, queue_text
+from bot.handlers.slack_blocks import esc
+from bot.handlers.slack_escalation_lines import EscalationView
+from bot.handlers.slack_member_details import lookup_text
+from bot.handlers.slack_queue import queue_text
 
 log = logging.getLogger(__name__)
 

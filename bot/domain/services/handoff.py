@@ -4,16 +4,19 @@ Every change queues what it must tell Slack, the helpdesk and the member as deli
 the same transaction (see `deliveries`), so nothing is lost while a party is unreachable.
 Claiming and resolving lock the escalation's row: of two staff pressing Claim at once,
 exactly one wins and the other is told who has it.
+
+This module holds the lifecycle itself (open, claim, resolve, rate) and is the one the
+callers use: it also names what its neighbours hold, so `handoff.<name>` reaches all of
+it. Questions about escalations are in `handoff_queries`, the claim SLA's reminders in
+`handoff_reminders`, the live relay in `handoff_relay` and the outbox in `deliveries`.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from bot.domain import errors
 from bot.domain.models import BusinessAccount, Escalation
@@ -35,6 +38,7 @@ from bot.domain.services.escalation_views import (
     refresh_card,
     to_view,
 )
+from bot.domain.services.handoff_queries import find_by_card, for_conversation, get, queue
 from bot.domain.services.handoff_relay import (
     TEXT_LENGTH,
     card_posted,
@@ -42,6 +46,7 @@ from bot.domain.services.handoff_relay import (
     relay_to_member,
     relay_to_staff,
 )
+from bot.domain.services.handoff_reminders import mark_reminded, overdue_unclaimed
 from bot.domain.services.member_state import snapshot
 from bot.domain.types import DeliveryTarget, EscalationStatus, MemberNotice
 from bot.domain.unit_of_work import UnitOfWork
@@ -147,44 +152,6 @@ def _not_yet_in(kept: list[dict[str, Any]], recent: list[dict[str, Any]]) -> lis
     return recent
 
 
-def get(uow: UnitOfWork, escalation_id: int) -> EscalationView:
-    with uow:
-        found = uow.session.get(Escalation, escalation_id)
-        if found is None:
-            raise errors.EscalationNotFound(escalation_id)
-        return to_view(found)
-
-
-def find_by_card(uow: UnitOfWork, channel: str, ts: str) -> EscalationView | None:
-    """The escalation whose Slack card (or its thread) an event came from."""
-    with uow:
-        query = select(Escalation).where(Escalation.card_channel == channel)
-        found = uow.session.scalars(query.where(Escalation.card_ts == ts)).one_or_none()
-        return to_view(found) if found else None
-
-
-def for_conversation(uow: UnitOfWork, conversation_key: str) -> EscalationView | None:
-    """The chat's newest escalation while it matters to the chat: live, or awaiting a rating."""
-    with uow:
-        query = select(Escalation).where(Escalation.conversation_key == conversation_key)
-        newest = uow.session.scalars(query.order_by(Escalation.id.desc()).limit(1)).first()
-        if newest is None:
-            return None
-        awaiting_rating = (
-            newest.resolved_at is not None and newest.rating is None and not newest.rating_declined
-        )
-        return to_view(newest) if newest.status is not RESOLVED or awaiting_rating else None
-
-
-def queue(uow: UnitOfWork) -> list[EscalationView]:
-    """Open and claimed escalations, oldest first: what staff still have to do."""
-    with uow:
-        query = select(Escalation).where(Escalation.status.in_([OPEN, CLAIMED]))
-        query = query.options(selectinload(Escalation.account))
-        rows = uow.session.scalars(query.order_by(Escalation.created_at, Escalation.id)).all()
-        return [to_view(row) for row in rows]
-
-
 def claim(uow: UnitOfWork, escalation_id: int, staff_id: str, staff_name: str) -> EscalationView:
     """The member is live with this staff member from now on; a second claimer is refused."""
     with uow:
@@ -238,31 +205,6 @@ def decline_rating(uow: UnitOfWork, escalation_id: int) -> None:
         if escalation.rating is None and not escalation.rating_declined:
             escalation.rating_declined, escalation.rated_at = True, uow.clock.now()
             uow.commit()
-
-
-def overdue_unclaimed(uow: UnitOfWork, older_than: timedelta) -> list[EscalationView]:
-    """Open past the claim SLA and not reminded yet, oldest first."""
-    with uow:
-        query = select(Escalation).where(
-            Escalation.status == OPEN,
-            Escalation.reminded_at.is_(None),
-            Escalation.created_at <= uow.clock.now() - older_than,
-        )
-        query = query.options(selectinload(Escalation.account)).order_by(Escalation.id)
-        return [to_view(row) for row in uow.session.scalars(query).all()]
-
-
-def mark_reminded(uow: UnitOfWork, escalation_id: int) -> None:
-    """Remind the staff channel and tell the member we are still on it, once per escalation."""
-    with uow:
-        escalation = locked(uow, escalation_id)
-        if escalation.status is not OPEN or escalation.reminded_at is not None:
-            return
-        escalation.reminded_at = uow.clock.now()
-        key = f"escalation-{escalation_id}-slack_reminder"
-        enqueue(uow, DeliveryTarget.SLACK_REMINDER, key, escalation_id=escalation_id)
-        notify_member(uow, escalation, MemberNotice.STILL_WAITING, "still_waiting")
-        uow.commit()
 
 
 def _live_one(
