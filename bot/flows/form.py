@@ -85,7 +85,10 @@ class Ask:
 
     free_text: any text is the answer (only buttons and exact command words interrupt);
     back: the step "back" returns to (None: the one before it; False: none);
-    person: the handoff reason when the member asks for a person at this step.
+    person: the handoff reason when the member asks for a person at this step;
+    secret: its answer is a one-time secret (a code): the transcript keeps a marker;
+    ready: whether the step can be asked with this data (a summary needs every field):
+    "back" passes over a step that is not, e.g. after the domain refused a detail.
     """
 
     prompt: Prompt
@@ -95,6 +98,8 @@ class Ask:
     free_text: bool = False
     back: StrEnum | Literal[False] | None = None
     person: str | None = None
+    secret: bool = False
+    ready: Callable[[Any], bool] | None = None
 
     def leads_to(self, step: StrEnum) -> bool:
         return step == self.then or step in self.goes_to
@@ -111,6 +116,7 @@ class Form(Flow):
         super().__init_subclass__(**kwargs)
         if "STEPS" in cls.__dict__:
             cls.free_text_steps = frozenset(str(s) for s, a in cls.STEPS.items() if a.free_text)
+            cls.secret_steps = frozenset(str(s) for s, a in cls.STEPS.items() if a.secret)
 
     # -- what a form flow writes ---------------------------------------------------------
     def begin(self, ctx: Context, data: Any) -> Outcome:
@@ -150,10 +156,25 @@ class Form(Flow):
         if target is False:
             return False
         if target is None:
-            return super().back(ctx)
+            return self._back_in_history(ctx)
         ctx.state["step"] = str(target)
         self.reprompt(ctx)
         return True
+
+    def _back_in_history(self, ctx: Context) -> bool:
+        """The latest step of the way here that can be asked with today's data."""
+        history, data = ctx.state.get("history") or [], self.Data.load(ctx.data)
+        while history:
+            try:
+                earlier = self.Step(history.pop())
+            except ValueError:  # a step this version no longer has
+                continue
+            ready = self.STEPS[earlier].ready
+            if ready is None or ready(data):
+                ctx.state["step"] = str(earlier)
+                self.reprompt(ctx)
+                return True
+        return False
 
     def handoff_reason(self, ctx: Context) -> str | None:
         step = self._current(ctx)

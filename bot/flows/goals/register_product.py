@@ -81,6 +81,10 @@ def model_given(ctx: Context, data: Data) -> Outcome:
     return KEPT
 
 
+def all_given(data: Data) -> bool:
+    return all(f in data.slots for f in FIELDS)
+
+
 def summary(ctx: Context, data: Data) -> None:
     assert data.serial_format is not None
     slots = data.slots
@@ -119,7 +123,7 @@ ANY = (*FIELD_STEPS, Step.SUMMARY)
 STEPS = {
     Step.MODEL: Ask(ask_model, model_given, then=next_missing, goes_to=ANY),
     **pd.detail_steps(Step, "register_product", then=next_missing, goes_to=ANY),
-    Step.SUMMARY: Ask(summary, confirmed, goes_to=FIELD_STEPS),
+    Step.SUMMARY: Ask(summary, confirmed, goes_to=FIELD_STEPS, ready=all_given),
 }
 
 
