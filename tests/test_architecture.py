@@ -27,6 +27,11 @@ def imports(package: str) -> list[tuple[str, str]]:
         ("flows", ("sqlalchemy", "telegram", "slack_bolt", "slack_sdk", "bot.handlers", "bot.cli")),
         ("domain", ("bot.flows", "bot.handlers", "bot.nlu", "bot.cli", "telegram", "slack_bolt")),
         ("nlu", ("bot.flows", "bot.handlers", "bot.cli", "sqlalchemy", "telegram", "slack_bolt")),
+        # Privacy rules are plain text functions every layer applies alike.
+        (
+            "privacy",
+            ("bot.domain", "bot.flows", "bot.handlers", "bot.nlu", "bot.cli", "sqlalchemy"),
+        ),
     ],
 )
 def test_nothing_imports_upward(package, forbidden):

@@ -22,6 +22,7 @@ class Flow:
     needs_account: ClassVar[bool] = True
     # Steps where any text is the answer: only buttons and exact command words interrupt.
     free_text_steps: ClassVar[frozenset[str]] = frozenset()
+    secret_steps: ClassVar[frozenset[str]] = frozenset()  # answers never kept as typed
 
     def start(self, ctx: Context) -> None:
         raise NotImplementedError

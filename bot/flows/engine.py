@@ -36,6 +36,8 @@ from bot.flows.safety import looks_like_password
 from bot.flows.seam import OnTheLoop, Seam
 from bot.nlu.engines import Parser
 from bot.nlu.result import ParseResult
+from bot.privacy.masking import hide_codes, redact
+from bot.privacy.passwords import MARKER
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LENGTH = 40
@@ -88,7 +90,9 @@ class DialogueEngine:
         same chat) gives no replies and `handled` False.
         """
         # A typed password is hidden and warned about, and never reaches the NLU (a server).
-        password = answer is None and bool(turn.text) and looks_like_password(turn.text or "")
+        # (A stored event handled again carries the marker the inbox put in its place.)
+        text = turn.text or ""
+        password = answer is None and bool(text) and (MARKER in text or looks_like_password(text))
         async with self._locks[turn.key], self.seam.slot():
             nlu = None
             if answer is None and turn.payload is None and turn.text and not password:
@@ -213,13 +217,13 @@ class DialogueEngine:
         """The replies, and whether the turn queued news for staff."""
         language = self._language(services, conversation, turn)
         if password:
-            self._remember(conversation.state, "member", "[hidden: looked like a password]")
+            self._remember(conversation.state, "member", redact(turn.text or ""))
             conversation.language = language
             return [Reply("common.password_warning", delete_user_message=True)], False
         if nlu is not None and conversation.language is None and nlu.language in self.languages:
             language = nlu.language
         ctx = Context(services, conversation.state, conversation.email, language, turn, nlu)
-        self._remember(conversation.state, "member", turn.text or f"[{turn.payload}]")
+        self._remember(conversation.state, "member", self._as_kept(conversation.state, turn))
         route(ctx, self.flows)
         if ctx.email != conversation.email:
             conversation.account_id = None  # linked (or unlinked) during this turn
@@ -241,6 +245,17 @@ class DialogueEngine:
     def _account_language(self, email: str) -> str:
         language = account_language(self.services.uow(), email)
         return language if language in self.languages else "en"
+
+    def _as_kept(self, state: dict[str, Any], turn: Turn) -> str:
+        """The member's line as the transcript keeps it: without passwords, link tokens,
+        e-mails or phone numbers (staff read transcripts; the account's own e-mail is on
+        the card), and without the digits typed at a step that asks for a one-time code."""
+        if not turn.text:
+            return f"[{turn.payload}]"
+        active = self.flows.get(state.get("flow"))
+        if active is not None and state.get("step") in active.secret_steps:
+            return hide_codes(turn.text)
+        return redact(turn.text)
 
     @staticmethod
     def _remember(state: dict[str, Any], who: str, text: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.privacy.clean import clean_text
+
 
 @dataclass(frozen=True)
 class Turn:
@@ -16,6 +18,10 @@ class Turn:
     payload: str | None = None
     event_id: str | None = None
     language_hint: str | None = None  # e.g. Telegram's language_code
+
+    def __post_init__(self) -> None:
+        if self.text:  # cleaned at the door: what cannot be stored never comes in
+            object.__setattr__(self, "text", clean_text(self.text))
 
     @property
     def key(self) -> str:

@@ -131,10 +131,10 @@ class TelegramChannel:
         """The turn's replies leave now, unless older ones to this chat still wait (then
         the delivery worker sends them in order); the delivery is done once Telegram took
         them. Then the chat's next stored events, if any wait behind this one."""
+        if message is not None and any(r.delete_user_message for r in outcome.replies):
+            await delete(message)  # R1: a typed password does not stay on screen, ever
         if outcome.delivery_id is not None:
             if outcome.send_now:
-                if message is not None and any(r.delete_user_message for r in outcome.replies):
-                    await delete(message)  # R1: a typed password does not stay on screen
                 await self.outbound.send_now(
                     context.bot, chat_id, outcome.delivery_id, outcome.language, outcome.replies
                 )

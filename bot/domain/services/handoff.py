@@ -50,6 +50,7 @@ from bot.domain.services.handoff_reminders import mark_reminded, overdue_unclaim
 from bot.domain.services.member_state import snapshot
 from bot.domain.types import DeliveryTarget, EscalationStatus, MemberNotice
 from bot.domain.unit_of_work import UnitOfWork
+from bot.privacy.masking import redact
 
 __all__ = [
     "REASONS",
@@ -94,10 +95,12 @@ def open_escalation(
     """One live escalation per member (or per chat when not linked): asking again adds to it.
 
     A new one snapshots the member's context and queues the Slack card and the helpdesk
-    ticket in the same transaction.
+    ticket in the same transaction. The transcript is kept redacted (no password, code or
+    link token; e-mails and phones masked): it reaches Slack and the helpdesk.
     """
     if reason not in REASONS:
         raise ValueError(f"unknown escalation reason {reason!r}")
+    transcript = [{**line, "text": redact(str(line.get("text", "")))} for line in transcript]
     with uow:
         account = uow.repo.account(email, for_update=True) if email else None
         existing = _live_one(uow, account, conversation_key)

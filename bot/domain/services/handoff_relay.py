@@ -24,6 +24,7 @@ from bot.domain.services.escalation_views import (
 )
 from bot.domain.types import DeliveryTarget, EscalationStatus, MemberNotice
 from bot.domain.unit_of_work import UnitOfWork
+from bot.privacy.masking import redact, without_secrets
 
 SLACK_EVENTS, HELPDESK_EVENTS = "slack", "helpdesk"  # processed_events.conversation_key
 TEXT_LENGTH = 4000  # a chat message; longer ones are cut, never refused
@@ -31,11 +32,13 @@ NOTE_PREFIX = "note:"
 
 
 def relay_to_staff(uow: UnitOfWork, escalation_id: int, text: str) -> None:
-    """A member's message goes to the card's thread and into the transcript."""
+    """A member's message goes to the card's thread (live: contacts kept, the person may
+    need them) and into the transcript (kept: contacts masked); never a secret."""
     with uow:
         escalation = locked(uow, escalation_id)
-        text = text[:TEXT_LENGTH]
-        escalation.transcript = [*escalation.transcript, _line(uow.clock.now(), "member", text)]
+        text = without_secrets(text[:TEXT_LENGTH])
+        line = _line(uow.clock.now(), "member", redact(text))
+        escalation.transcript = [*escalation.transcript, line]
         number = len(escalation.transcript)
         enqueue(
             uow,

@@ -5,7 +5,8 @@ polling before the next getUpdates offset confirms it, in webhook mode before th
 turn that handles an event marks it done in the turn's own transaction (`turns`), so an
 event is handled once however often it arrives. What a restart finds still pending is
 handled then (`pending`). An event that cannot be parsed, or keeps failing, is set aside
-(`DEAD`) with its reason, for an operator to list (`dead_letters`) and `replay`.
+(`DEAD`) with its reason, for an operator to list (`dead_letters`) and `replay`. What is
+stored is fit to store: clean text, no password where a person types (`bot.privacy`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.domain import errors
 from bot.domain.models import InboxEvent
 from bot.domain.types import InboxStatus
 from bot.domain.unit_of_work import UnitOfWork
+from bot.privacy.payloads import fit_to_store
 
 _INBOX = InboxEvent.__table__
 REASON_LENGTH = 200
@@ -111,7 +113,7 @@ def _batch(uow: UnitOfWork, events: Sequence[Inbound]) -> tuple[Any, dict[str, A
             f"event_id_{n}": event.event_id,
             f"conversation_key_{n}": event.conversation_key,
             f"seq_{n}": event.seq,
-            f"payload_{n}": event.payload,
+            f"payload_{n}": fit_to_store(event.payload),
             f"status_{n}": InboxStatus.PENDING,
             f"attempts_{n}": 0,
         }
@@ -135,7 +137,7 @@ def set_aside(uow: UnitOfWork, event: Inbound, reason: str) -> None:
                 "event_id": event.event_id,
                 "conversation_key": event.conversation_key,
                 "seq": event.seq,
-                "payload": event.payload,
+                "payload": fit_to_store(event.payload),
                 "status": InboxStatus.DEAD,
                 "attempts": 1,
                 "error": reason[:REASON_LENGTH],

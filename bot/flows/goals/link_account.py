@@ -108,7 +108,7 @@ def code_given(ctx: Context, data: Data) -> Outcome:
 
 STEPS = {
     Step.EMAIL: Ask(ask_email, email_given, goes_to=(Step.CODE,)),
-    Step.CODE: Ask(ask_code, code_given, goes_to=(Step.EMAIL,)),
+    Step.CODE: Ask(ask_code, code_given, goes_to=(Step.EMAIL,), secret=True),
 }
 
 

@@ -14,6 +14,7 @@ from bot.domain.types import PasswordLinkPurpose
 from bot.flows.base import yes_no
 from bot.flows.context import Context
 from bot.flows.form import DONE, Ask, FlowData, Form, Outcome
+from bot.privacy.masking import mask_email
 
 
 class Step(StrEnum):
@@ -25,15 +26,9 @@ class Data(FlowData):
     purpose: str = PasswordLinkPurpose.SET.value  # set (first time) or reset
 
 
-def masked(email: str) -> str:
-    """a***@example.com: enough to recognise, not enough to harvest."""
-    name, _, domain = email.partition("@")
-    return f"{name[:1]}***@{domain}"
-
-
 def offer(ctx: Context, data: Data) -> None:
     assert ctx.email is not None
-    ctx.say(f"password.offer_{data.purpose}", *yes_no(), email=masked(ctx.email))
+    ctx.say(f"password.offer_{data.purpose}", *yes_no(), email=mask_email(ctx.email))
 
 
 def confirmed(ctx: Context, data: Data) -> Outcome:
@@ -74,7 +69,7 @@ def send(ctx: Context, purpose: PasswordLinkPurpose) -> None:
     ctx.finish()
     ctx.say(
         "password.sent",
-        email=masked(ctx.email),
+        email=mask_email(ctx.email),
         minutes=minutes,
         sender=ctx.uow().policy.mail_sender,
     )
