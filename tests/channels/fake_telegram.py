@@ -43,6 +43,14 @@ NUMBER_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_con
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "CPS", "username": "cps_test_bot"}
 
 
+class AsciiJSONResponse(JSONResponse):
+    """As the Bot API sends JSON: non-ASCII escaped, so a lone surrogate a client sent
+    (half an emoji) comes back as "\\ud83d", as it does from Telegram."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
 @dataclass
 class Fault:
     status: int
@@ -225,7 +233,7 @@ class FakeTelegram(LoopbackServer):
         except LookupError as exc:
             return self._error(call, 400, f"Bad Request: {exc.args[0]}")
         self._changed()
-        return JSONResponse({"ok": True, "result": result})
+        return AsciiJSONResponse({"ok": True, "result": result})
 
     @staticmethod
     def _decode(key: str, value: Any) -> Any:
