@@ -21,10 +21,10 @@ def make_engine(url: str) -> Engine:
     """SQLite gets a file, WAL, foreign keys and BEGIN IMMEDIATE so writers queue, never clash."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_recycle=1800)
+        return create_engine(url, pool_recycle=1800, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -35,6 +35,9 @@ def make_engine(url: str) -> Engine:
         # WAL's recommended level: never corrupts; a power cut may lose the last commit.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # What is deleted or scrubbed (a delivered code, a forgotten chat) is overwritten
+        # in the file too, not left readable in a free page.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -53,6 +56,7 @@ def make_chat_engine(url: str) -> Engine | None:
         return None
     return create_engine(
         url,
+        hide_parameters=True,
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,  # autocommit: no transaction is ever left to roll back
         connect_args={"options": "-c synchronous_commit=off"},
@@ -70,6 +74,8 @@ def policy_from(settings: Settings) -> Policy:
         invitation_points=settings.invitation_points,
         invoice_currency=settings.invoice_currency,
         payment_terms=PaymentTerms(settings.card_due_days, settings.bank_transfer_due_days),
+        retention_days=settings.retention_days,
+        mail_retention_days=settings.mail_retention_days,
     )
 
 

@@ -10,8 +10,8 @@ Every channel is a peer on the same engine and the same durable path: its inboun
 stores each event in the inbox and hands it to the engine as a Turn; its outbound side
 delivers the outbox's rows to its API, rendered in the member's language. A channel does
 not build the engine, the database or another channel: the runtime does, once, and
-starts and stops what runs beside them (delivery workers, inbox sweeps, the staff side)
-with the first channel that starts.
+starts and stops what runs beside them (delivery workers, inbox sweeps, the staff side,
+the hourly retention purge) with the first channel that starts.
 
 `wake(conversation_key)` is how one side tells another that something waits for a
 member: a staff reply queued in Slack wakes the Telegram worker of that chat.
@@ -19,6 +19,8 @@ member: a staff reply queued in Slack wakes the Telegram worker of that chat.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 from starlette.routing import BaseRoute
 
 from bot.bootstrap import bootstrap, build_dialogue
+from bot.domain.services import privacy
 from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import Catalogs, default_catalogs
 from bot.settings import Settings
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from bot.handlers.console import ConsoleChat
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 3600.0  # retention (`privacy.purge`) in the running process
 
 
 class Companion(Protocol):
@@ -66,6 +70,7 @@ class Runtime:
         self._outbound: dict[str, Waker] = {}  # channel -> the worker delivering to it
         self._closers = closers or []
         self._running = False
+        self.add(PeriodicPurge(engine))
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: DialogueEngine | None = None) -> Runtime:
@@ -158,6 +163,45 @@ class Runtime:
             result = close()
             if result is not None:
                 await result
+
+
+class PeriodicPurge:
+    """Retention while the bot runs: `privacy.purge` (`retention_days`,
+    `mail_retention_days`) when the channels start, then every `seconds`, off the event
+    loop. A failed round is logged by its type and the next one goes on."""
+
+    name = "privacy-purge"
+
+    def __init__(self, engine: DialogueEngine, seconds: float = PURGE_EVERY_SECONDS) -> None:
+        self.engine = engine
+        self.seconds = seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def purge_once(self) -> dict[str, int]:
+        return privacy.purge_now(self.engine.services.uow())
+
+    def start(self) -> asyncio.Task[None]:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                counts = await asyncio.to_thread(self.purge_once)
+                if any(counts.values()):
+                    log.info(
+                        "retention purge: %s", ", ".join(f"{t} {n}" for t, n in counts.items())
+                    )
+            except Exception as exc:  # the database may be away for a moment
+                log.error("%s failed: %s", self.name, type(exc).__name__)
+            await asyncio.sleep(self.seconds)
 
 
 def build_bot(builder: ApplicationBuilder, settings: Settings) -> Application:

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     # faster on 2 cores: bench/scale.py, bench/telegram.py) runs turns on the loop, one at
     # a time. SQLite's turns always run on the loop.
     turn_threads: int = Field(default=0, ge=0, le=64)
+    # Retention (`cps-bot privacy purge`, and hourly in the running bot): chats idle, events
+    # handled, deliveries landed and transcripts of escalations resolved longer ago than
+    # `retention_days` are deleted; mail sent longer ago than `mail_retention_days`.
+    retention_days: int = Field(default=365, ge=1)
+    mail_retention_days: int = Field(default=30, ge=1)
 
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None

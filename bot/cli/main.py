@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, db, inbox, member, nlu, run, staff, worker
+from bot.cli import chat, db, inbox, member, nlu, privacy, run, staff, worker
 
 app = typer.Typer(
     help="CPS support bot: members, database, chat channels and priority support.",
@@ -19,6 +19,7 @@ app.add_typer(run.app, name="run")
 app.add_typer(staff.app, name="staff")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(worker.app, name="worker")
+app.add_typer(privacy.app, name="privacy")
 
 
 def main() -> None:

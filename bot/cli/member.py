@@ -1,7 +1,9 @@
-"""`cps-bot member`: a member's state as the JSON contract of DESIGN.md, or as a table."""
+"""`cps-bot member`: a member's state as the JSON contract of DESIGN.md, or as a table;
+everything held about a member (`export`), and erasure on request (`erase`)."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from typing import Any
 
@@ -11,6 +13,8 @@ from rich.table import Table
 
 from bot.cli.context import explain, fail, open_app
 from bot.domain.errors import DomainError
+from bot.domain.services import privacy
+from bot.domain.services.accounts import account_language
 from bot.domain.services.member_state import list_members, member_state
 
 app = typer.Typer(help="Look at members.", no_args_is_help=True)
@@ -45,6 +49,54 @@ def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object pe
     for r in rows:
         table.add_row(r.email, r.language, r.country, str(r.points), r.invitation, r.level or "-")
     Console().print(table)
+
+
+@app.command("export")
+def export(email: str = typer.Argument(..., help="The member's business e-mail.")) -> None:
+    """Everything held about a member, as JSON (an access request). Secrets are left out."""
+    with open_app() as bot_app:
+        try:
+            document = privacy.export_member(bot_app.uow(), email)
+        except DomainError as exc:
+            raise fail(explain(exc)) from None
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@app.command("erase")
+def erase(
+    email: str = typer.Argument(..., help="The member's business e-mail."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation (scripts)."),
+) -> None:
+    """Erase a member on request: account, products, mail, every chat linked to it.
+
+    Invoices (and the membership they bill, on an anonymised account) stay for
+    bookkeeping. Audited with your OS user as the actor; the e-mail is not logged.
+    """
+    with open_app() as bot_app:
+        try:
+            account_language(bot_app.uow(), email)  # an unknown member is said before asking
+            if not yes:
+                typer.confirm(
+                    f"Erase {email} and every chat linked to it? This cannot be undone.",
+                    abort=True,
+                )
+            erasure = privacy.erase_member(bot_app.uow(), email, _os_actor())
+        except DomainError as exc:
+            raise fail(explain(exc)) from None
+    typer.echo(f"erased {email} (audit reference {erasure.reference})")
+    for table, count in erasure.erased.items():
+        if count:
+            typer.echo(f"  deleted or anonymised: {table} {count}")
+    for table, count in erasure.kept.items():
+        typer.echo(f"  kept for bookkeeping: {table} {count}")
+
+
+def _os_actor() -> str:
+    """The audit log's actor for an erasure from the terminal: the operating system user."""
+    try:
+        return f"os:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in the environment nor the user database
+        return "os:unknown"
 
 
 def _print_state(state: dict[str, Any]) -> None:

@@ -23,6 +23,8 @@ class Policy:
     payment_terms: PaymentTerms = field(
         default_factory=lambda: PaymentTerms(card_due_days=30, bank_transfer_due_days=14)
     )
+    retention_days: int = 365  # chats, events, deliveries, transcripts (privacy.purge)
+    mail_retention_days: int = 30  # sent mail
 
 
 class Clock(Protocol):

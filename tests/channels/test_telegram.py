@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from bot.bootstrap import bootstrap
 from bot.cli.main import app as cli
 from bot.domain.models import OutboxEmail
 from bot.flows.messages import Button, Reply, Turn
@@ -25,6 +26,7 @@ from bot.handlers.webhook import SECRET_HEADER
 from bot.settings import PROJECT_ROOT
 from tests.channels.conftest import SECRET, TOKEN, WEBHOOK_URL, polling_bot, poster
 from tests.channels.loopback import free_port
+from tests.leftovers import leftovers
 
 GIULIA, EMMA, SOFIA, STRANGER = 101, 202, 303, 404
 
@@ -164,6 +166,29 @@ async def test_forget_asks_first_then_erases_the_conversation(bot, fake, member)
         await emma.say("how many points do I have?", "business account")  # asks to link again
 
 
+async def test_forget_leaves_nothing_in_any_table_that_ties_the_chat_to_the_person(
+    bot, fake, member, settings
+):
+    chat_id, problem = 918273645, "my R8 shows Err 70 next to the zebra sticker"
+    emma = member(chat_id, "en")
+    database = bootstrap(settings)
+    try:
+        async with bot() as application:
+            await emma.say("how many points do I have?", "link this chat")
+            await emma.say("emma.clark@example.com", "6-digit code")
+            [code] = codes(application, "emma.clark@example.com")
+            await emma.say(code, "400 points")
+            await emma.say("I want to talk to a person", "what do you need?")
+            await emma.say(problem, "request no. 1")
+            chat = (str(chat_id), problem, "zebra", code)
+            assert len(leftovers(database.engine, *chat)) > 5
+            await emma.say("/forget", "Do you want me to erase our conversation?")
+            await emma.press("Yes, erase it", "I have erased our conversation")
+        assert leftovers(database.engine, *chat) == []  # also once the bot has stopped
+    finally:
+        database.close()
+
+
 async def test_typing_can_wait_until_the_work_takes_noticeable_time(
     settings, fake, member, stub_engine
 ):
@@ -199,6 +224,22 @@ async def test_a_typed_password_is_deleted_and_warned(bot, fake, member):
     assert deleted.params["message_id"] == message_id
     assert (EMMA, message_id) not in fake.messages
     assert "Summer2024!" not in "\n".join(answers)
+
+
+async def test_a_broken_character_typed_as_the_dealer_does_not_stick_the_member(
+    bot, fake, member
+):
+    """A lone surrogate (half an emoji) is valid JSON but not UTF-8: cleaned at the door."""
+    emma = member(EMMA, "en")
+    async with bot() as application:
+        link(application, EMMA, "emma.clark@example.com")
+        await emma.say("I'd like to register my EOS R8", "serial")
+        await emma.say("083023001177", "When")
+        await emma.say("March 2024", "country")
+        await emma.say("UK", "shop")
+        answers = await emma.say("Fotostudio Rossi \ud83d", "Confirm")
+        assert "Dealer: Fotostudio Rossi \ufffd" in "\n".join(answers)
+        await emma.press("Confirm and register", "You now have")
 
 
 @pytest.mark.parametrize(

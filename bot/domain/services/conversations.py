@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
-    delete,
     exists,
     func,
     insert,
@@ -24,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain.models import BusinessAccount, Conversation, InboxEvent, ProcessedEvent
+from bot.domain.models import BusinessAccount, Conversation, ProcessedEvent
+from bot.domain.services.privacy import forget_chat
 from bot.domain.unit_of_work import UnitOfWork
 
 _CONVERSATIONS = Conversation.__table__
@@ -193,9 +193,6 @@ def _save_in_steps(
 
 
 def forget_conversation(uow: UnitOfWork, key: str) -> None:
-    """The member asked to erase what the bot kept of this chat."""
-    with uow:
-        uow.session.execute(delete(Conversation).where(Conversation.key == key))
-        uow.session.execute(delete(ProcessedEvent).where(ProcessedEvent.conversation_key == key))
-        uow.session.execute(delete(InboxEvent).where(InboxEvent.conversation_key == key))
-        uow.commit()
+    """The member asked to erase what the bot kept of this chat: everything that holds
+    what was said or ties the chat to the person (`privacy.forget_chat`)."""
+    forget_chat(uow, key)
