@@ -4,13 +4,15 @@ the staff's Slack app, helpdesk and delivery workers beside it (see `bot.runtime
 from __future__ import annotations
 
 import datetime as dtm
-import logging
 import os
 
 import typer
 
 from bot.cli.context import fail, open_app
+from bot.cli.redaction import RedactingFormatter, configure_logging, secrets_of
 from bot.settings import Settings, SettingsError, load_settings
+
+__all__ = ["RedactingFormatter", "app", "configure_logging", "secrets_of", "telegram_settings"]
 
 app = typer.Typer(help="Run the bot on Telegram.")
 
@@ -89,40 +91,3 @@ def _serve_webhook(settings: Settings) -> None:
         log_config=None,  # our logging, with secrets redacted
         proxy_headers=True,
     )
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    found = [
-        settings.telegram_token,
-        settings.telegram_webhook_secret,
-        settings.slack_bot_token,
-        settings.slack_app_token,
-        settings.slack_signing_secret,
-        settings.helpdesk_token,
-        settings.helpdesk_webhook_secret,
-    ]
-    return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
-
-
-class RedactingFormatter(logging.Formatter):
-    """Secrets never reach a log line: the bot token is in every Bot API URL."""
-
-    def __init__(self, fmt: str, secrets: list[str]) -> None:
-        super().__init__(fmt)
-        self.secrets = secrets
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        for secret in self.secrets:
-            line = line.replace(secret, "[redacted]")
-        return line
-
-
-def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
-    """Log lines on stderr; httpx's request lines (URLs with the token) stay off."""
-    logging.basicConfig(level=level)
-    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(formatter)
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)

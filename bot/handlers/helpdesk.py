@@ -12,7 +12,8 @@ Outbound (`HelpdeskClient.submit`, the `send` of the "helpdesk" DeliveryWorker):
 
 Inbound (`helpdesk_routes`, mounted on the project's ASGI app):
     POST /helpdesk/events, body JSON {"event_id": str, "escalation_id": int,
-    "status": str, "ticket": str | null}, at most 64 kB.
+    "status": str, "ticket": str | null}, at most 64 kB (413 as soon as Content-Length or
+    the bytes received pass it; the rest is not read).
     Headers `X-Helpdesk-Timestamp`: unix seconds, within 5 minutes of our clock, and
     `X-Helpdesk-Signature`: "sha256=" + hex HMAC-SHA256(secret, f"{timestamp}.{raw body}").
     401 bad or stale signature (checked before the body is parsed), 400 not such a JSON
@@ -41,6 +42,7 @@ from starlette.routing import Route
 
 from bot.domain import errors
 from bot.handlers.delivery import RetryLater
+from bot.handlers.http_body import BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +141,16 @@ def helpdesk_routes(
         raise ValueError("the helpdesk webhook needs a non-empty secret")
 
     async def receive(request: Request) -> JSONResponse:
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return JSONResponse({"ok": False, "error": "too large"}, 413)
-        if not _signed(key, request, bytes(body), clock()):
+        try:
+            body = await read_body(request, MAX_BODY)
+        except BodyTooLarge:
+            log.warning("helpdesk event over %d bytes from %s: refused unread", MAX_BODY,
+                        request.client)  # fmt: skip
+            return JSONResponse({"ok": False, "error": "too large"}, 413)
+        if not _signed(key, request, body, clock()):
             log.warning("helpdesk event with a bad or stale signature from %s", request.client)
             return JSONResponse({"ok": False, "error": "bad signature"}, 401)
-        event = _event(bytes(body))
+        event = _event(body)
         if event is None:
             return JSONResponse({"ok": False, "error": "not a helpdesk event"}, 400)
         try:
@@ -176,7 +179,7 @@ def _event(body: bytes) -> tuple[str, int, str, str | None] | None:
     """(event_id, escalation_id, status, ticket), or None when the document is not one."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than json parses
         return None
     if not isinstance(data, dict):
         return None

@@ -1,7 +1,7 @@
 """The Slack staff app (slack-bolt, asyncio): `build_slack_app` is its one factory.
 
     app = build_slack_app(settings, uow_factory, handoff=handoff, staff=staff)
-    routes = slack_routes(app)                     # HTTP mode: POST /slack/events
+    routes = slack_routes(app)                     # HTTP mode: POST /slack/events (slack_door)
     handler = socket_mode_handler(app, settings)   # or Socket Mode: await handler.connect_async()
 
 Every listener acks at once and works after the answer (`process_before_response=False`),
@@ -21,7 +21,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from slack_bolt.adapter.socket_mode.websockets import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -29,13 +28,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.domain.unit_of_work import UnitOfWork
 from bot.flows.pipeline import Pipeline
 from bot.handlers.slack_card import CLAIM, RESOLVE, VIEW
+from bot.handlers.slack_door import SlackDoor
 from bot.handlers.slack_inbox import SlackInbox
 from bot.handlers.slack_listeners import StaffListeners
 from bot.handlers.slack_staff import (
@@ -73,10 +71,13 @@ def build_slack_app(
     staff.py): handlers never import domain services themselves. Without `client` it builds
     one from `slack_client(settings)` (bot token, `slack_base_url`, retries of 429 after
     Retry-After, of 5xx and of lost connections). Requests are verified with
-    CPS_SLACK_SIGNING_SECRET; without one no HTTP request is accepted (Socket Mode needs none).
+    CPS_SLACK_SIGNING_SECRET by the app's door (`slack_door`: size, signature, shape, before
+    bolt parses anything); without one no HTTP request is accepted (Socket Mode needs none).
 
     Each staff action is stored in the inbox before its ack and marked done after its
-    listener (`slack_inbox`), through `pipeline` (by default one on `uow_factory`).
+    listener (`slack_inbox`), through `pipeline` (by default one on `uow_factory`): one
+    stored before (a replay, a retry) is acked and not acted on again. A failed `/cps`
+    command is set aside, not run again by the sweep (it may have sent its mail already).
 
     `on_member_message(conversation_key)` is called when a staff action queued a message to
     a member (claim, reply, resolve) and `on_slack_delivery()` when it queued a card update,
@@ -84,13 +85,17 @@ def build_slack_app(
     """
     client = client or slack_client(settings)
     secret = settings.slack_signing_secret
+    # No secret: a random one, so no forged request can pass (and no env fallback).
+    signing_secret = secret.get_secret_value() if secret else ""
+    signing_secret = signing_secret if signing_secret.strip() else secrets.token_hex(32)
     app = AsyncApp(
         client=client,
-        # No secret: a random one, so no forged request can pass (and no env fallback).
-        signing_secret=secret.get_secret_value() if secret else secrets.token_hex(32),
+        signing_secret=signing_secret,
+        request_verification_enabled=False,  # the door verifies, before anything is parsed
         process_before_response=False,
         name="cps-staff",
     )
+    SlackDoor.install(app, signing_secret)
     directory = StaffDirectory(client, settings.slack_staff_users, settings.slack_staff_groups)
     if not (settings.slack_staff_users or settings.slack_staff_groups):
         log.warning("slack_staff_users and slack_staff_groups are empty: nobody may act")
@@ -99,13 +104,13 @@ def build_slack_app(
         desk, directory, settings.slack_staff_channel, on_member_message, on_slack_delivery
     )
     inbox = SlackInbox(pipeline or Pipeline(uow_factory, settings.inbox_max_attempts))
-    app.middleware(inbox.middleware)  # after bolt's own: the signature is checked first
+    app.middleware(inbox.middleware)  # the door checked the signature before bolt
     app.action(CLAIM)(inbox.settles(listeners.claim))
     app.action(RESOLVE)(inbox.settles(listeners.resolve))
     app.action(VIEW)(listeners.view_member)
     app.event("message")(inbox.settles(listeners.thread_reply))
     app.event("app_home_opened")(listeners.home)
-    app.command("/cps")(inbox.settles(listeners.command))
+    app.command("/cps")(inbox.settles(listeners.command, retry=False))  # mails, audits
     app.error(listeners.on_error)
     return app
 
@@ -146,13 +151,9 @@ def check_settings(settings: Settings) -> None:
 
 
 def slack_routes(app: AsyncApp) -> list[Route]:
-    """POST /slack/events for the project's Starlette app; bolt answers 401 to a bad signature."""
-    handler = AsyncSlackRequestHandler(app)
-
-    async def events(request: Request) -> Response:
-        return await handler.handle(request)
-
-    return [Route(EVENTS_PATH, events, methods=["POST"])]
+    """POST /slack/events for the project's Starlette app, through the app's door: 413 too
+    large, 401 bad or stale signature, 400 not a Slack body, then bolt (`slack_door`)."""
+    return [Route(EVENTS_PATH, SlackDoor.of(app).handle, methods=["POST"])]
 
 
 def socket_mode_handler(app: AsyncApp, settings: Settings) -> AsyncSocketModeHandler:

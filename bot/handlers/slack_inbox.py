@@ -4,14 +4,19 @@ ack, handled once, picked up again after a crash.
 - `SlackInbox.middleware` (the first middleware of the staff app) stores each event that
   changes something (a button on the card, a thread reply, `/cps`) in the inbox under
   channel "slack", before the listener acks. One stored before (Slack's retry of an
-  event, X-Slack-Retry-Num, even after a restart) is acked and dropped at the door.
-- `SlackInbox.settles(listener)` marks the event done when the listener returns, or counts a failed
-  attempt when it raises (after `inbox_max_attempts` the event is set aside, for
-  `cps-bot inbox list` and `replay`).
+  event, X-Slack-Retry-Num, even after a restart; the same signed request posted again) is
+  acked and dropped at the door: its key is Slack's own (event_id, or the trigger_id of a
+  command or a button press), which a replay of the same signed body repeats.
+- `SlackInbox.settles(listener)` marks the event done when the listener returns, or counts a
+  failed attempt when it raises (after `inbox_max_attempts` the event is set aside, for
+  `cps-bot inbox list` and `replay`). With `retry=False` (`/cps`: a command sends mail and
+  audits, and may fail only after it did, e.g. answering a response_url that is gone) a
+  failure sets the event aside at once: it is never run again by itself.
 - `SlackInboxSweeper` dispatches again, every `inbox_retry_seconds`, the stored events no
   listener finished: a process killed after the ack. The domain refuses what it did
   before (a claim claimed, a reply relayed: by the reply's ts), so a replay of an action
-  that had landed changes nothing.
+  that had landed changes nothing. An event whose listener is still running in this
+  process (a slow answer to Slack) is not dispatched a second time beside it.
 
 Looking (App Home, the member modal) changes nothing and is not stored.
 """
@@ -38,6 +43,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "slack"
 KEY = "slack:staff"  # the inbox's conversation key of staff actions
 REPLAY = "cps_inbox_replay"
+RUNNING = 409  # the middleware's answer to a sweep of an event whose listener still runs
 CHANGES = frozenset({CLAIM, RESOLVE})  # buttons that change an escalation
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 T = TypeVar("T")
@@ -70,6 +76,9 @@ def staff_event(body: dict[str, Any]) -> Inbound | None:
 class SlackInbox:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
+        # Where a listener that must not run twice is settled: its first failure is its last.
+        self._once = Pipeline(pipeline.uow, max_attempts=1)
+        self._running: set[str] = set()  # event ids whose listener runs in this process
 
     async def middleware(
         self,
@@ -78,33 +87,42 @@ class SlackInbox:
         next: Callable[[], Awaitable[BoltResponse | None]],  # bolt injects it by this name
     ) -> BoltResponse | None:
         event = staff_event(body)
+        _handling.set(event)  # None too: no listener settles an event of another request
         if event is None:
             return await next()
-        if not context.get(REPLAY):
+        if context.get(REPLAY):
+            if event.event_id in self._running:
+                log.info("event %s is still being handled: not dispatched again", event.event_id)
+                return BoltResponse(status=RUNNING, body="")
+        else:
             [fresh] = await self.pipeline.receive([event], _OFF_THE_LOOP)
             if not fresh:
                 log.info("event %s delivered again by Slack: already taken", event.event_id)
                 return BoltResponse(status=200, body="")
-        _handling.set(event)
         return await next()
 
-    def settles(self, listener: F) -> F:
-        """The listener, marking its stored event done after it (or a failed attempt)."""
+    def settles(self, listener: F, *, retry: bool = True) -> F:
+        """The listener, marking its stored event done after it, or a failed attempt when
+        it raises: tried again by the sweep (`retry`), else set aside at once."""
+        failed = self.pipeline if retry else self._once
 
         @functools.wraps(listener)
         async def run(*args: Any, **kwargs: Any) -> Any:
             event = _handling.get()
-            try:
-                result = await listener(*args, **kwargs)
-            except Exception as exc:
-                if event is not None:
-                    await asyncio.to_thread(
-                        self.pipeline.turn_failed, CHANNEL, event.event_id, type(exc).__name__
-                    )
-                raise
-            if event is not None:
+            if event is None:
+                return await listener(*args, **kwargs)
+            self._running.add(event.event_id)
+            try:  # settled before it leaves `_running`: a sweep in between finds it done
+                try:
+                    result = await listener(*args, **kwargs)
+                except Exception as exc:
+                    reason = type(exc).__name__
+                    await asyncio.to_thread(failed.turn_failed, CHANNEL, event.event_id, reason)
+                    raise
                 await asyncio.to_thread(self.pipeline.done, CHANNEL, event.event_id)
-            return result
+                return result
+            finally:
+                self._running.discard(event.event_id)
 
         return run  # type: ignore[return-value]
 
@@ -121,18 +139,21 @@ class SlackInboxSweeper(InboxSweep):
         self.pipeline = pipeline
 
     async def sweep(self, older_than: float | None = None) -> int:
+        """How many stored events went to their listener again (not those still running)."""
         wait = self.seconds if older_than is None else older_than
         events = await asyncio.to_thread(self.pipeline.pending, [CHANNEL], older_than=wait)
+        dispatched = 0
         for event in events:
             if event.payload is None:
                 continue
             request = AsyncBoltRequest(
                 body=event.payload, mode="socket_mode", context={REPLAY: True}
             )
-            await self.app.async_dispatch(request)
-        if events:
-            log.info("inbox: %d stored staff action(s) dispatched again", len(events))
-        return len(events)
+            answer = await self.app.async_dispatch(request)
+            dispatched += answer.status != RUNNING
+        if dispatched:
+            log.info("inbox: %d stored staff action(s) dispatched again", dispatched)
+        return dispatched
 
 
 class _ToThread:

@@ -3,7 +3,9 @@
 - POST <path of telegram_webhook_url>: Telegram's update. The `X-Telegram-Bot-Api-Secret-Token`
   header must equal the secret (compared in constant time), else 403. The update is stored
   in the inbox, then answered 200 and put on the application's update queue; the work runs
-  after the answer, and a restart finds what was stored and not yet handled.
+  after the answer, and a restart finds what was stored and not yet handled. The secret is
+  checked before the body is read; a body over 1 MiB is answered 413 unread (Content-Length,
+  or as soon as the bytes pass it), one that is not an update 400.
 - GET /healthz: 200 while the bot runs, 503 otherwise.
 - The runtime's other routes, when the staff side is on: POST /slack/events (signed by
   Slack) and POST /helpdesk/events (signed by the helpdesk).
@@ -28,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.ext import Application
 
+from bot.handlers.http_body import BodyTooLarge, read_body
 from bot.handlers.telegram import ALLOWED_UPDATES
 from bot.settings import Settings
 
@@ -81,14 +84,14 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
         if not hmac.compare_digest(given, expected):
             log.warning("webhook call without the right secret from %s", request.client)
             return Response(status_code=403)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return Response(status_code=413)
+        try:
+            body = await read_body(request, MAX_BODY)
+        except BodyTooLarge:
+            log.warning("webhook body over %d bytes: refused unread", MAX_BODY)
+            return Response(status_code=413)
         try:
             data = json.loads(body)
-        except ValueError:  # Telegram never sends one
+        except (ValueError, RecursionError):  # Telegram never sends one (nor one so deep)
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             log.warning("webhook body is not an update")

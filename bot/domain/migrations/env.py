@@ -31,5 +31,5 @@ else:
         from bot.settings import load_settings
 
         url = load_settings().resolved_database_url
-    with create_engine(url).connect() as conn:
+    with create_engine(url, hide_parameters=True).connect() as conn:
         _run(conn)
