@@ -32,10 +32,14 @@ def mask_email(email: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
+def mask_emails(text: str) -> str:
+    """Every e-mail address in a text, masked (log lines: a PostgreSQL DETAIL, an id)."""
+    return EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+
+
 def mask_contacts(text: str) -> str:
     """E-mails and phone numbers in free text, masked."""
-    text = EMAIL.sub(lambda m: mask_email(m.group(0)), text)
-    return PHONE.sub(_masked_phone, text)
+    return PHONE.sub(_masked_phone, mask_emails(text))
 
 
 def _masked_phone(match: re.Match[str]) -> str:

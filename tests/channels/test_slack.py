@@ -365,10 +365,13 @@ async def test_a_staff_reply_stored_when_the_process_died_reaches_the_member_aft
     number, card_ts = await room.with_card()
     await room.press("escalation_claim", number, ANNA)
     await room.handoff.wait("claim")
+    pipeline = Pipeline(room.uow)
+    async with asyncio.timeout(5):  # the claim's own event is done once its listener returns
+        while pipeline.pending([SLACK_INBOX]):
+            await asyncio.sleep(0.01)
     message = thread_message(channel=STAFF, user=ANNA, text="Still with us?", thread_ts=card_ts)
     request = room.requests.event(message, event_id="Ev0CRASH")
     # What a process killed right after its ack left behind: the event, stored, not handled.
-    pipeline = Pipeline(room.uow)
     [stored] = pipeline.receive_many([staff_event(request.payload)])
     assert stored and room.handoff.of("relay_to_member") == []
 

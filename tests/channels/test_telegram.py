@@ -226,9 +226,7 @@ async def test_a_typed_password_is_deleted_and_warned(bot, fake, member):
     assert "Summer2024!" not in "\n".join(answers)
 
 
-async def test_a_broken_character_typed_as_the_dealer_does_not_stick_the_member(
-    bot, fake, member
-):
+async def test_a_broken_character_typed_as_the_dealer_does_not_stick_the_member(bot, fake, member):
     """A lone surrogate (half an emoji) is valid JSON but not UTF-8: cleaned at the door."""
     emma = member(EMMA, "en")
     async with bot() as application:
