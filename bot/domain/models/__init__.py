@@ -9,7 +9,13 @@ from bot.domain.models.inbox import InboxEvent
 from bot.domain.models.link_codes import LinkCode
 from bot.domain.models.membership import Invitation, Invoice, Membership
 from bot.domain.models.registrations import Registration
-from bot.domain.models.support import AuditEntry, Escalation, OutboxEmail, PasswordLinkToken
+from bot.domain.models.support import (
+    AuditEntry,
+    Escalation,
+    OutboxEmail,
+    PasswordCredential,
+    PasswordLinkToken,
+)
 
 __all__ = [
     "AuditEntry",
@@ -28,6 +34,7 @@ __all__ = [
     "LinkCode",
     "Membership",
     "OutboxEmail",
+    "PasswordCredential",
     "PasswordLinkToken",
     "ProcessedEvent",
     "Product",

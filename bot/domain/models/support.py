@@ -38,6 +38,19 @@ class PasswordLinkToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Passwords refused on the page for this link (the page stops taking tries after a few).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PasswordCredential(Base):
+    """The embedded identity store (`identity_backend: embedded`): an argon2id hash of the
+    account's password, never the password. Production hands passwords to Keycloak."""
+
+    __tablename__ = "password_credentials"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("business_accounts.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class OutboxEmail(Base):
