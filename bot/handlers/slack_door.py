@@ -30,6 +30,8 @@ from urllib.parse import parse_qsl
 
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_sdk.signature import SignatureVerifier
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -84,6 +86,7 @@ class SlackDoor:
             )
         except Exception as exc:  # a shape bolt cannot read (a field of the wrong type)
             return _refuse(request, 400, f"signed, but bolt cannot read it ({type(exc).__name__})")
+        _read_commands_whole(bolt_request, text)
         return to_starlette_response(await self.app.async_dispatch(bolt_request))
 
     def _verified(self, request: Request, raw: bytes) -> str | None:
@@ -97,6 +100,18 @@ class SlackDoor:
         except UnicodeDecodeError:  # Slack signs UTF-8 text; no other bytes can be checked
             return None
         return text if self.verifier.is_valid(text, stamp, signature) else None
+
+
+def _read_commands_whole(bolt_request: AsyncBoltRequest, text: str) -> None:
+    """bolt takes any form body containing "payload" for an interaction and, finding no
+    `payload` field, reads it as {}: a command typed with that word ("/cps lookup
+    payload.team@...") would go unanswered. Such a form is read here as the command it is."""
+    if bolt_request.body or bolt_request.content_type != FORM:
+        return
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" not in fields and fields.get("command"):
+        bolt_request.body = fields
+        bolt_request.context = build_async_context(AsyncBoltContext({}), fields)
 
 
 def slack_shaped(text: str, content_type: str) -> bool:

@@ -394,6 +394,12 @@ async def test_a_staff_reply_stored_when_the_process_died_reaches_the_member_aft
 
 
 # -- /cps -------------------------------------------------------------------------------
+async def test_a_command_whose_text_contains_payload_is_answered(room: Staffroom) -> None:
+    """bolt reads any form body containing "payload" as an interaction: the door reads a
+    command's form itself, so `/cps lookup payload.team@...` is a lookup like any other."""
+    assert "No member" in await room.cps("lookup payload.team@example.com")
+
+
 async def test_cps_commands_answer_and_are_audited(room: Staffroom) -> None:
     number = room.escalate()
     lookup = await room.cps(f"lookup {EMMA}")
