@@ -97,8 +97,12 @@ def test_only_token_hashes_are_stored(uow):
 
 
 def test_schema_has_no_place_for_a_password():
-    columns = [c.name for t in Base.metadata.tables.values() for c in t.columns]
-    assert [c for c in columns if "password" in c] == ["password_state"]
+    """Only the state, and the embedded identity store's argon2id hash (issue 14)."""
+    columns = [f"{t.name}.{c.name}" for t in Base.metadata.tables.values() for c in t.columns]
+    assert sorted(c for c in columns if "password" in c.partition(".")[2]) == [
+        "business_accounts.password_state",
+        "password_credentials.password_hash",
+    ]
 
 
 def test_link_for_unknown_member_is_refused(uow):
