@@ -11,7 +11,8 @@ stores each event in the inbox and hands it to the engine as a Turn; its outboun
 delivers the outbox's rows to its API, rendered in the member's language. A channel does
 not build the engine, the database or another channel: the runtime does, once, and
 starts and stops what runs beside them (delivery workers, inbox sweeps, the staff side,
-the hourly retention purge) with the first channel that starts.
+the mail worker when `smtp_host` is set, the hourly retention purge) with the first
+channel that starts.
 
 `wake(conversation_key)` is how one side tells another that something waits for a
 member: a staff reply queued in Slack wakes the Telegram worker of that chat.
@@ -71,6 +72,7 @@ class Runtime:
         self._closers = closers or []
         self._running = False
         self.add(PeriodicPurge(engine))
+        self.add_mail()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: DialogueEngine | None = None) -> Runtime:
@@ -111,6 +113,16 @@ class Runtime:
         from bot.handlers.console import ConsoleChat
 
         return ConsoleChat(self.engine, self.catalogs, chat_id, write)
+
+    def add_mail(self) -> None:
+        """The SMTP worker sending the mail outbox, when `smtp_host` is set (else the
+        console prints mail): every process serving members sends mail, one mail never
+        by two at once (see `bot.mail_side`)."""
+        if not self.settings.smtp_host:
+            return
+        from bot.mail_side import add_mail
+
+        add_mail(self)
 
     def add_staff(self) -> None:
         """Slack (http or socket mode) and the helpdesk, as settings ask; raises

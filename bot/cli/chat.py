@@ -39,7 +39,11 @@ def chat(
         if email:
             runtime.engine.link(console.key, email, lang)
 
+        by_smtp = bool(bot_app.settings.smtp_host)  # then the mail workers send it, not us
+
         def deliver_mail() -> None:
+            if by_smtp:
+                return
             for mail in take_pending(bot_app.uow(), email):
                 text = catalogs.render(mail.language, f"mail.{mail.kind}", mail_params(mail.data))
                 typer.echo(f"mail> from {mail.sender} to {mail.recipient}: {text}")
@@ -50,7 +54,8 @@ def chat(
                 if interactive:
                     await console.send_payload("cmd:start")
                     typer.echo("(type your message; a number picks an option; Ctrl-D to quit)")
-                take_pending(bot_app.uow(), email)  # older mail is not this chat's news
+                if not by_smtp:
+                    take_pending(bot_app.uow(), email)  # older mail is not this chat's news
                 while True:
                     line = await asyncio.to_thread(_read, interactive)
                     if line is None:

@@ -11,7 +11,7 @@ import typer
 
 from bot.cli.context import explain, fail, open_app
 from bot.domain.errors import DomainError
-from bot.domain.services import handoff
+from bot.domain.services import handoff, mail_delivery
 
 app = typer.Typer(help="Priority support: the queue, claim, reply, resolve.", no_args_is_help=True)
 NAME = typer.Option(..., "--as", help="Your name as members see it (first name) and the audit log.")
@@ -19,9 +19,10 @@ NAME = typer.Option(..., "--as", help="Your name as members see it (first name) 
 
 @app.command("queue")
 def queue(as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")):
-    """Open and claimed escalations, oldest first."""
+    """Open and claimed escalations, oldest first; then mail refused for good, newest first."""
     with open_app() as bot_app:
         views = handoff.queue(bot_app.uow())
+        bounced = mail_delivery.failed_mails(bot_app.uow())
         now = bot_app.clock.now()
     if not views:
         typer.echo("no open escalations")
@@ -42,6 +43,27 @@ def queue(as_json: bool = typer.Option(False, "--json", help="One JSON object pe
                 f"#{view.id} {view.status} ({view.reason}) {view.email or 'not linked'}, "
                 f"waiting {row['waiting_minutes']} min{who}"
             )
+    _failed_mails(bounced, as_json)
+
+
+def _failed_mails(mails: list[mail_delivery.FailedMail], as_json: bool) -> None:
+    """Mail the member's server refused: staff reach the member another way."""
+    if mails and not as_json:
+        typer.echo(f"{len(mails)} e-mail(s) not delivered (refused by the member's server):")
+    for mail in mails:
+        when = mail.failed_at.strftime("%Y-%m-%d %H:%M UTC") if mail.failed_at else "?"
+        if as_json:
+            row = {
+                "type": "failed_mail",
+                "mail_id": mail.id,
+                "kind": mail.kind,
+                "recipient": mail.recipient,
+                "reason": mail.reason,
+                "failed_at": mail.failed_at.isoformat() if mail.failed_at else None,
+            }
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            typer.echo(f"mail #{mail.id} {mail.kind} to {mail.recipient}: {mail.reason} ({when})")
 
 
 @app.command("claim")

@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import errors
 from bot.domain.unit_of_work import UnitOfWork
-from bot.handlers.slack_blocks import esc
+from bot.handlers.slack_blocks import cut, esc
 from bot.handlers.slack_escalation_lines import EscalationView
 from bot.handlers.slack_member_details import lookup_text
 from bot.handlers.slack_queue import queue_text
@@ -40,7 +40,7 @@ USAGE = {
     "resend-invite": ("EMAIL", "send the programme invitation again (R7)"),
     "resend-password-link": ("EMAIL", "e-mail a new set/reset password link (R1)"),
     "link-old-account": ("EMAIL OLD_EMAIL", "R4 override: link a verified old account, migrate"),
-    "queue": ("", "open escalations, oldest first"),
+    "queue": ("", "open escalations, oldest first, and e-mail members' servers refused"),
     "help": ("", "this list"),
 }
 
@@ -76,6 +76,7 @@ class Staff(Protocol):
     def resend_invitation(self, uow: UnitOfWork, actor: str, email: str) -> None: ...
     def resend_password_link(self, uow: UnitOfWork, actor: str, email: str) -> None: ...
     def link_old_account(self, uow: UnitOfWork, actor: str, email: str, old_email: str) -> Any: ...
+    def failed_mails(self, uow: UnitOfWork) -> list[Any]: ...
 
 
 class CommandError(ValueError):
@@ -139,7 +140,8 @@ def _run(desk: Desk, actor: str, command: StaffCommand) -> str:
         return help_text()
     if name == "queue":
         views: list[EscalationView] = desk.handoff.queue(uow())
-        return queue_text(views, uow().clock.now(), desk.sla_minutes)
+        text = queue_text(views, uow().clock.now(), desk.sla_minutes)
+        return text + failed_mails_text(staff.failed_mails(uow()))
     email = args[0]
     if name == "lookup":
         state = staff.find_member(uow(), actor, email)
@@ -161,6 +163,19 @@ def _run(desk: Desk, actor: str, command: StaffCommand) -> str:
         f"Old account {esc(args[1])} linked to {esc(email)}. Migrated: {moved}"
         f" ({len(outcome.skipped)} already there). Points now: *{outcome.total_points}*.{invited}"
     )
+
+
+def failed_mails_text(mails: list[Any]) -> str:
+    """The mail members' servers refused for good (kind, masked recipient, the server's
+    reason), for `/cps queue`; nothing when there is none."""
+    if not mails:
+        return ""
+    lines = [f"\n\n*{len(mails)} e-mail{'s' if len(mails) != 1 else ''} not delivered*:"]
+    for mail in mails:
+        lines.append(
+            f"• mail #{mail.id} `{esc(mail.kind)}` to {esc(mail.recipient)} · {esc(mail.reason)}"
+        )
+    return cut("\n".join(lines), 1000)
 
 
 REFUSALS = {

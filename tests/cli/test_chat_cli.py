@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from bot.bootstrap import bootstrap
 from bot.cli.main import app
+from bot.domain.models import OutboxEmail
+from bot.domain.types import MailStatus
+from bot.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,19 @@ def test_scripted_chat_with_numbered_buttons(runner):
     assert "  [1] Sì\n  [2] No" in out
     assert "bot> Fatto: riceverai un'e-mail da donotreply@canoneurope.com" in out
     assert "mail> from donotreply@canoneurope.com to giulia.rossi@example.com" in out
-    assert "password?token=" in out
+    assert "/password/" in out
+
+
+def test_with_smtp_configured_the_console_leaves_mail_to_the_mail_workers(runner):
+    lines = "come imposto la password?\n1\n"
+    smtp = {"CPS_SMTP_HOST": "127.0.0.1"}  # `cps-bot mail deliver` or `run` sends it
+    result = runner.invoke(app, ["chat", "--as", "emma.clark@example.com"], input=lines, env=smtp)
+    assert result.exit_code == 0, result.output
+    assert "mail>" not in result.output
+    settings = load_settings(database_url=runner.env["CPS_DATABASE_URL"])
+    with bootstrap(settings).uow() as uow:
+        query = select(OutboxEmail.status).where(OutboxEmail.recipient == "emma.clark@example.com")
+        assert MailStatus.PENDING in uow.session.scalars(query).all()
 
 
 def test_buttons_can_be_answered_by_label_and_language_forced(runner):

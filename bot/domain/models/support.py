@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.models.base import Base, StrEnumType, UTCDateTime, utcnow
-from bot.domain.types import EscalationStatus, PasswordLinkPurpose
+from bot.domain.types import EscalationStatus, MailStatus, PasswordLinkPurpose
 
 if TYPE_CHECKING:
     from bot.domain.models.accounts import BusinessAccount
@@ -54,7 +54,13 @@ class PasswordCredential(Base):
 
 
 class OutboxEmail(Base):
-    """Mail waiting to be delivered (SMTP in production, printed on the console channel)."""
+    """Mail waiting to be delivered (SMTP in production, printed on the console channel).
+
+    The SMTP worker leases a row while it sends it (`leased_until`), retries a temporary
+    failure at `next_attempt_at` (NULL: due at once) and records the server's permanent
+    refusal as `failed`; `message_id` is fixed at the first attempt, so a re-sent mail is
+    the same message.
+    """
 
     __tablename__ = "outbox_emails"
 
@@ -66,6 +72,15 @@ class OutboxEmail(Base):
     template_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[MailStatus] = mapped_column(
+        StrEnumType(MailStatus), default=MailStatus.PENDING, server_default="pending", index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed ones
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))  # the server's words, masked
+    message_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Escalation(Base):

@@ -4,6 +4,9 @@ A mail's secrets (a password link with its token, a one-time code) are needed un
 mail is handed over for delivery, and never after: `mail_sent` marks the row sent and
 replaces them by `SENT` in the same step, so reading the database later gives no usable
 link or code. The taken `Mail` keeps them in memory for the caller to deliver.
+
+`take_pending` is the console's way out (no SMTP server configured); with `smtp_host` set
+the SMTP worker delivers the same rows through `mail_delivery`, retried and leased.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from bot.domain.models import OutboxEmail
+from bot.domain.types import MailStatus
 from bot.domain.unit_of_work import UnitOfWork
 
 SENT = "[sent]"
@@ -55,13 +59,19 @@ def scrub_secrets(kind: str, template_data: dict[str, Any], marker: str = SENT) 
 def mail_sent(row: OutboxEmail, now: datetime) -> None:
     """The row is marked sent and keeps no secret: call it wherever a mail leaves."""
     row.sent_at = now
+    row.status = MailStatus.SENT
+    row.leased_until = None
     row.template_data = scrub_secrets(row.kind, dict(row.template_data))
 
 
 def take_pending(uow: UnitOfWork, recipient: str | None = None, limit: int = 50) -> list[Mail]:
     """Mail not yet delivered (oldest first), marked as sent: the caller delivers it."""
     with uow:
-        query = select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
+        now = uow.clock.now()
+        query = select(OutboxEmail).where(
+            OutboxEmail.status == MailStatus.PENDING,
+            or_(OutboxEmail.leased_until.is_(None), OutboxEmail.leased_until <= now),
+        )
         if recipient is not None:
             query = query.where(OutboxEmail.recipient == recipient)
         rows = uow.session.scalars(query.order_by(OutboxEmail.id).limit(limit)).all()
@@ -70,6 +80,6 @@ def take_pending(uow: UnitOfWork, recipient: str | None = None, limit: int = 50)
             for r in rows
         ]
         for row in rows:
-            mail_sent(row, uow.clock.now())
+            mail_sent(row, now)
         uow.commit()
         return taken

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.domain import errors
 from bot.domain.models import BusinessAccount, LegacyAccount, Membership
 from bot.domain.repository import normalise_email
-from bot.domain.services import membership
+from bot.domain.services import mail_delivery, membership
 from bot.domain.services.accounts import issue_password_link
 from bot.domain.services.audit import record_staff_action
 from bot.domain.services.member_state import state_of
@@ -65,6 +65,11 @@ def resend_password_link(uow: UnitOfWork, actor: str, email: str) -> None:
             uow, actor, "resend_password_link", account.email, {"purpose": purpose.value}
         )
         uow.commit()
+
+
+def failed_mails(uow: UnitOfWork) -> list[mail_delivery.FailedMail]:
+    """Mail the members' servers refused for good, newest first (`/cps queue` lists it)."""
+    return mail_delivery.failed_mails(uow)
 
 
 def link_old_account(uow: UnitOfWork, actor: str, email: str, old_email: str) -> MigrationOutcome:
