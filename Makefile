@@ -22,10 +22,12 @@ run: setup
 	$(BIN)/cps-bot db init --demo
 	$(BIN)/cps-bot chat
 
-## Sets up and runs every check: lint, then the test suite (SQLite and PostgreSQL).
+## Sets up and runs every check: lint, then the test suite (SQLite and PostgreSQL, and the
+## password page in Debian's Chromium, installed here when it is missing).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 	$(BIN)/pytest
 
 ## The same without the Rasa server test (no Python 3.10 venv needed).

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.ports import Clock, MembershipNumbers, Policy, SystemClock
+from bot.domain.ports import Clock, IdentityStore, MembershipNumbers, Policy, SystemClock
 from bot.domain.rules import PaymentTerms
 from bot.domain.unit_of_work import UnitOfWork
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 
 def make_engine(url: str) -> Engine:
@@ -69,13 +69,52 @@ def make_chat_engine(url: str) -> Engine | None:
 def policy_from(settings: Settings) -> Policy:
     return Policy(
         mail_sender=settings.mail_sender,
-        password_link_base_url=settings.password_link_base_url,
+        web_base_url=settings.web_base_url,
         password_link_ttl_minutes=settings.password_link_ttl_minutes,
+        password_link_max_attempts=settings.password_link_max_attempts,
         invitation_points=settings.invitation_points,
         invoice_currency=settings.invoice_currency,
         payment_terms=PaymentTerms(settings.card_due_days, settings.bank_transfer_due_days),
         retention_days=settings.retention_days,
         mail_retention_days=settings.mail_retention_days,
+    )
+
+
+def check_identity_settings(settings: Settings) -> None:
+    """SettingsError naming what `identity_backend: keycloak` still needs."""
+    if settings.identity_backend != "keycloak":
+        return
+    for key in ("keycloak_url", "keycloak_realm", "keycloak_client_id"):
+        if not getattr(settings, key).strip():
+            raise SettingsError(
+                f"setting '{key}' is missing: identity_backend keycloak needs it "
+                f"(config.yml or CPS_{key.upper()})"
+            )
+    secret = settings.keycloak_client_secret
+    if secret is None or not secret.get_secret_value().strip():
+        raise SettingsError(
+            "CPS_KEYCLOAK_CLIENT_SECRET is not set: identity_backend keycloak needs the "
+            "client's secret (environment only)"
+        )
+
+
+def build_identity_store(settings: Settings) -> IdentityStore:
+    """Where passwords set on the password page go (`identity_backend`). Built by the
+    commands that serve the page only, so a Keycloak setting missing stops no other one."""
+    check_identity_settings(settings)
+    if settings.identity_backend == "embedded":
+        from bot.domain.identity_embedded import EmbeddedIdentityStore
+
+        return EmbeddedIdentityStore()
+    from bot.domain.identity_keycloak import KeycloakIdentityStore
+
+    assert settings.keycloak_client_secret is not None
+    return KeycloakIdentityStore(
+        settings.keycloak_url,
+        settings.keycloak_realm,
+        settings.keycloak_client_id,
+        settings.keycloak_client_secret.get_secret_value(),
+        timeout=settings.keycloak_timeout_seconds,
     )
 
 

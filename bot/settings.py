@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from platformdirs import user_cache_dir
@@ -23,6 +24,8 @@ SECRET_KEYS = frozenset(
         "helpdesk_webhook_secret",
         "rasa_auth_token",
         "smtp_password",
+        "keycloak_client_secret",
+        "web_secret_key",
     }
 )
 
@@ -39,12 +42,33 @@ class Settings(BaseSettings):
     default_language: str = "it"
     supported_languages: list[str] = Field(default_factory=lambda: ["it", "en"])
     mail_sender: str = "donotreply@canoneurope.com"
-    password_link_base_url: str
+
+    # The members' web app (`cps-bot web`): the password page. Links are
+    # `{web_base_url}/password/{token}`; the app listens on web_listen_host:web_listen_port
+    # (behind TLS in production). CPS_WEB_SECRET_KEY signs its forms (environment only).
+    web_base_url: str
+    web_listen_host: str = "127.0.0.1"
+    web_listen_port: int = Field(default=8090, ge=1, le=65535)
+    # Password submissions taken per client address in a sliding window (in-process).
+    web_rate_limit_posts: int = Field(default=10, ge=1, le=10_000)
+    web_rate_limit_window_seconds: float = Field(default=60, gt=0, le=86_400)
+
+    # R1 and the rules' numbers.
     password_link_ttl_minutes: int = Field(gt=0, le=7 * 24 * 60)
+    # Refused passwords a link takes on the page before it stops working.
+    password_link_max_attempts: int = Field(default=5, ge=1, le=50)
     invitation_points: int = Field(gt=0)
     invoice_currency: str = Field(min_length=3, max_length=3)
     card_due_days: int = Field(ge=0, le=120)
     bank_transfer_due_days: int = Field(ge=0, le=120)
+
+    # Where a password set on the page goes: "embedded" (argon2id hashes in the database)
+    # or "keycloak" (its admin REST API, client credentials; CPS_KEYCLOAK_CLIENT_SECRET).
+    identity_backend: Literal["embedded", "keycloak"] = "embedded"
+    keycloak_url: str = ""  # e.g. https://id.example.com (no /realms/... part)
+    keycloak_realm: str = ""
+    keycloak_client_id: str = ""
+    keycloak_timeout_seconds: float = Field(default=5, gt=0, le=60)
 
     # Understanding: "embedded" (in-process, the default) or "rasa" (a Rasa server over HTTP,
     # answered by the embedded engine while it is down).
@@ -87,6 +111,17 @@ class Settings(BaseSettings):
     helpdesk_url: str = ""
     helpdesk_timeout_seconds: float = Field(default=5, gt=0, le=60)
 
+    # E-mail (links, codes, invitations, invoices) from `mail_sender`. Empty `smtp_host`: no
+    # SMTP, mail stays in the outbox and the console shows it. Else the running bot (and
+    # `cps-bot mail deliver`) sends it there: "starttls" upgrades the connection on
+    # smtp_port (587), "tls" is TLS from the start (465), "none" is plain (a relay on this
+    # machine only). With `smtp_username` it logs in with CPS_SMTP_PASSWORD.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_timeout_seconds: float = Field(default=10, gt=0, le=300)
+
     # Deliveries to Slack, the helpdesk and members (kept in the database until they land):
     # retried with exponential backoff from `delivery_backoff_seconds` up to the maximum.
     delivery_poll_seconds: float = Field(default=2, gt=0, le=60)
@@ -117,6 +152,8 @@ class Settings(BaseSettings):
     helpdesk_webhook_secret: SecretStr | None = None
     rasa_auth_token: SecretStr | None = None
     smtp_password: SecretStr | None = None
+    keycloak_client_secret: SecretStr | None = None
+    web_secret_key: SecretStr | None = None
 
     @field_validator("default_language")
     @classmethod
@@ -124,6 +161,20 @@ class Settings(BaseSettings):
         if len(value) != 2 or not value.isalpha():
             raise ValueError("must be a two-letter ISO 639-1 code such as 'it'")
         return value.lower()
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _public_address(cls, value: str) -> str:
+        """https, or plain http on this machine only: the link's token travels in the URL."""
+        parts = urlsplit(value.strip())
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not parts.hostname or parts.scheme not in ("https", "http"):
+            raise ValueError("must be an absolute https address such as https://cps.example.com")
+        if parts.scheme == "http" and not local:
+            raise ValueError("must be https (http only for 127.0.0.1 or localhost)")
+        if parts.query or parts.fragment:
+            raise ValueError("must be an address without ?query or #fragment")
+        return value.strip().rstrip("/")
 
     @field_validator("mail_sender")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, db, inbox, member, nlu, privacy, run, staff, worker
+from bot.cli import chat, db, inbox, mail, member, nlu, privacy, run, staff, web, worker
 
 app = typer.Typer(
     help="CPS support bot: members, database, chat channels and priority support.",
@@ -20,6 +20,8 @@ app.add_typer(staff.app, name="staff")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(worker.app, name="worker")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(mail.app, name="mail")
+app.add_typer(web.app, name="web")
 
 
 def main() -> None:

@@ -80,6 +80,17 @@ class MemberNotice(enum.StrEnum):
     STILL_WAITING = "still_waiting"
     RESOLVED = "resolved"
     STAFF_UNREACHABLE = "staff_unreachable"
+    MAIL_FAILED = "mail_failed"  # a mail to the member was refused for good
+    PASSWORD_SET = "password_set"  # on the password page (no escalation: every chat of theirs)
+
+
+class MailStatus(enum.StrEnum):
+    """Where a queued e-mail is: waiting (or being retried), accepted by the server, or
+    refused for good (the member and staff are told)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class InboxStatus(enum.StrEnum):

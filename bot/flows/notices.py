@@ -1,5 +1,6 @@
 """Messages to a member that no turn of theirs asked for: a person took the chat, wrote,
-is still being looked for, finished (and asks for a rating), or cannot be reached yet.
+is still being looked for, finished (and asks for a rating), or cannot be reached yet;
+the password was set on the password page; an e-mail to them was refused by their server.
 
 The domain queues them as "member" deliveries; a channel's delivery worker takes the ones
 of its own chats through `OUTBOX` (channels never touch the domain themselves) and
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot.domain.services import handoff
 from bot.flows.live_chat import LEAVE, rating_request
-from bot.flows.messages import Button, Reply
+from bot.flows.messages import Button, Key, Reply
 from bot.flows.reply_codec import decode_replies
 
 MEMBER = "member"
@@ -28,8 +29,12 @@ def notice_replies(payload: dict[str, Any]) -> list[Reply]:
         return [rating_request()]
     if kind == "claimed":
         return [Reply("handoff.claimed", params, (Button("handoff.leave_live_chat", LEAVE),))]
+    if kind == "mail_failed":  # "mail": the kind of mail, worded as what it carried
+        return [Reply("mail.failed", {**params, "mail": Key(f"mail.what.{params.get('mail')}")})]
     if kind in ("staff_message", "still_waiting", "staff_unreachable"):
         return [Reply(f"handoff.{kind}", params)]
+    if kind == "password_set":
+        return [Reply("password.set_on_page", params)]
     raise ValueError(f"unknown member notice {kind!r}")
 
 

@@ -9,6 +9,10 @@
 - GET /healthz: 200 while the bot runs, 503 otherwise.
 - The runtime's other routes, when the staff side is on: POST /slack/events (signed by
   Slack) and POST /helpdesk/events (signed by the helpdesk).
+- The members' web app beside them (`bot.web`): GET/POST /password/{token} and its
+  /static/ files, on the runtime's database; a chat told that its password is set is
+  delivered at once. Its identity store is `identity_backend`'s (`check_settings` names
+  a missing Keycloak setting).
 - Start-up initialises and starts the application, then calls `setWebhook` with the secret;
   shutdown stops it. The webhook stays registered, so Telegram keeps updates while the bot
   restarts.
@@ -30,9 +34,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.ext import Application
 
+from bot.bootstrap import build_identity_store, check_identity_settings
 from bot.handlers.http_body import BodyTooLarge, read_body
 from bot.handlers.telegram import ALLOWED_UPDATES
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from bot.web.app import web_routes
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +56,33 @@ def webhook_path(settings: Settings) -> str:
 
 
 def check_settings(settings: Settings) -> str:
-    """The webhook secret, once the webhook settings are known to be usable."""
+    """The webhook secret, once the webhook settings (and those of the password page's
+    identity store, served beside it) are known to be usable."""
     if not settings.telegram_webhook_url.startswith(("https://", "http://")):
         raise WebhookConfigError(
             "setting 'telegram_webhook_url' must be the public https URL Telegram posts to "
             "(config.yml or CPS_TELEGRAM_WEBHOOK_URL)"
         )
+    try:
+        check_identity_settings(settings)
+    except SettingsError as exc:
+        raise WebhookConfigError(str(exc)) from None
     return _secret(settings)
 
 
 def build_webhook_app(application: Application, settings: Settings) -> Starlette:
     secret = check_settings(settings)
     intake = application.intake
+    runtime = application.runtime
+    identity = build_identity_store(settings)
+    members_web = web_routes(
+        settings,
+        runtime.engine.services.uow,
+        identity,
+        on_notified=runtime.wake,
+        catalogs=runtime.catalogs,
+        health=False,  # /healthz below is the bot's
+    )
     url = settings.telegram_webhook_url
     expected = secret.encode()
 
@@ -78,6 +99,7 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
         finally:
             await application.stop()
             await application.shutdown()
+            identity.close()
 
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -110,7 +132,8 @@ def build_webhook_app(application: Application, settings: Settings) -> Starlette
         routes=[
             Route(webhook_path(settings), receive, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
-            *application.runtime.routes,  # Slack events, the helpdesk's webhook
+            *runtime.routes,  # Slack events, the helpdesk's webhook
+            *members_web,  # the password page
         ],
         lifespan=lifespan,
     )

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import bootstrap, build_dialogue
 from bot.domain import errors
+from bot.domain.identity_embedded import EmbeddedIdentityStore
 from bot.domain.models import (
     AuditEntry,
     BusinessAccount,
@@ -24,8 +24,10 @@ from bot.domain.models import (
     LegacyAccount,
     Membership,
     OutboxEmail,
+    PasswordCredential,
 )
 from bot.domain.services import accounts, handoff, link_codes, membership, outbox, privacy
+from bot.domain.services.set_password import set_password_with_link
 from bot.domain.types import (
     DeliveryTarget,
     MembershipStatus,
@@ -46,6 +48,7 @@ PROBLEM = "my EOS R8 shows Err 70 next to the zebra sticker"
 FOLLOW_UP = "which firmware fixes it, quokka?"
 STAFF_REPLY = "Please update the firmware to 1.4.0"
 RESET = PasswordLinkPurpose.RESET
+PASSWORD = "Lighthouse-Marmalade-731"
 
 
 @pytest.fixture
@@ -195,8 +198,8 @@ async def test_export_holds_the_products_the_escalation_and_no_secret(dialogue, 
     assert [c["key"] for c in document["conversations"]] == [KEY]
     assert {m["kind"] for m in document["outbox_emails"]} >= {"link_code", "password_reset"}
     text = json.dumps(document)
-    token = parse_qs(urlparse(mailed(app, "password_reset")[-1].template_data["link"]).query)
-    assert token["token"][0] not in text and "code_hash" not in text and "token_hash" not in text
+    token = mailed(app, "password_reset")[-1].template_data["link"].rpartition("/password/")[2]
+    assert token not in text and "code_hash" not in text and "token_hash" not in text
     assert code not in json.dumps(document["outbox_emails"])  # (the member typed it in chat)
     assert "claim" in [e["action"] for e in document["audit_log"]]
 
@@ -204,12 +207,19 @@ async def test_export_holds_the_products_the_escalation_and_no_secret(dialogue, 
 async def test_erase_leaves_nothing_of_the_member_or_their_chat(dialogue, app):  # type: ignore[no-untyped-def]
     _, code, _ = await live_handoff(dialogue, app)
     accounts.send_password_link(app.uow(), EMMA, RESET)
+    token = mailed(app, "password_reset")[-1].template_data["link"].rpartition("/password/")[2]
+    # set on the password page: a hash in the embedded identity store, a notice to the chat
+    set_password_with_link(app.uow(), EmbeddedIdentityStore(), token, PASSWORD, PASSWORD)
+    accounts.send_password_link(app.uow(), EMMA, RESET)
     assert leftovers(app.engine, EMMA)
 
     erasure = privacy.erase_member(app.uow(), EMMA, "os:tester")
 
     assert leftovers(app.engine, EMMA, "emma.clark", *the_chat(code)) == []
     assert erasure.kept == {} and erasure.erased["registrations"] == 2
+    assert erasure.erased["password_credentials"] == 1
+    with app.uow() as uow:
+        assert uow.session.scalars(select(PasswordCredential)).all() == []
     [entry] = audit(app, privacy.MEMBER_ERASED)
     assert (entry.actor, entry.target) == ("os:tester", erasure.reference)
     assert entry.details["erased"]["business_accounts"] == 1
@@ -310,13 +320,13 @@ async def test_a_mail_taken_for_delivery_keeps_no_code_or_link_in_the_database(a
     taken = {m.kind: m for m in outbox.take_pending(app.uow(), EMMA)}
 
     code, link = taken["link_code"].data["code"], taken["password_reset"].data["link"]
-    assert code.isdigit() and link.startswith("https://") and "token=" in link
+    assert code.isdigit() and link.startswith(app.settings.web_base_url) and "/password/" in link
     [code_mail], [link_mail] = mailed(app, "link_code"), mailed(app, "password_reset")
     assert code_mail.template_data["code"] == outbox.SENT
     assert link_mail.template_data["link"] == outbox.SENT
     assert code_mail.template_data["minutes"] == 10  # what is not a secret stays
     assert code_mail.sent_at is not None
-    assert leftovers(app.engine, code, link, link.partition("token=")[2]) == []
+    assert leftovers(app.engine, code, link, link.rpartition("/password/")[2]) == []
 
 
 def test_every_mail_kind_has_its_secrets_listed_and_an_unknown_kind_fails_safe():

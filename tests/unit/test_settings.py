@@ -33,7 +33,7 @@ def test_a_missing_key_names_the_key(monkeypatch, tmp_path: Path):
     config = tmp_path / "config.yml"
     config.write_text("mail_sender: x@example.com\n")
     monkeypatch.setenv("CPS_CONFIG", str(config))
-    with pytest.raises(SettingsError, match="'password_link_base_url' is missing"):
+    with pytest.raises(SettingsError, match="'web_base_url' is missing"):
         load_settings()
 
 

@@ -6,7 +6,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from bot.domain import errors, rules
 from bot.domain.models import BusinessAccount, PasswordLinkToken
@@ -65,18 +64,39 @@ def consume_password_link(uow: UnitOfWork, token: str) -> str:
         link = uow.repo.password_token(hash_token(token), for_update=True)
         if link is None:
             raise errors.PasswordLinkInvalid("unknown")
-        if link.used_at is not None:
-            raise errors.PasswordLinkInvalid("used")
-        if link.revoked_at is not None:
-            raise errors.PasswordLinkInvalid("revoked")
-        now = uow.clock.now()
-        if now >= link.expires_at:
-            raise errors.PasswordLinkInvalid("expired")
-        link.used_at = now
-        account = uow.repo.account_by_id(link.account_id)
-        account.password_state = PasswordState.SET
+        refusal = link_refusal(link, uow.clock.now(), uow.policy.password_link_max_attempts)
+        if refusal is not None:
+            raise errors.PasswordLinkInvalid(refusal)
+        account = redeem_password_link(uow, link)
         uow.commit()
         return account.email
+
+
+def link_refusal(link: PasswordLinkToken, now: datetime, max_attempts: int) -> str | None:
+    """Why a stored link no longer works ("used", "too_many_attempts", "revoked",
+    "expired"), or None while it does."""
+    if link.used_at is not None:
+        return "used"
+    if (link.attempts or 0) >= max_attempts:
+        return "too_many_attempts"
+    if link.revoked_at is not None:
+        return "revoked"
+    if now >= link.expires_at:
+        return "expired"
+    return None
+
+
+def redeem_password_link(uow: UnitOfWork, link: PasswordLinkToken) -> BusinessAccount:
+    """Inside the caller's unit of work: the link is used up, the account's password set."""
+    link.used_at = uow.clock.now()
+    account = uow.repo.account_by_id(link.account_id)
+    account.password_state = PasswordState.SET
+    return account
+
+
+def password_link_url(base_url: str, token: str) -> str:
+    """`{web_base_url}/password/{token}` (a token is URL-safe base64: no escaping needed)."""
+    return f"{base_url.rstrip('/')}/password/{token}"
 
 
 def account_language(uow: UnitOfWork, email: str) -> str:
@@ -117,7 +137,7 @@ def issue_password_link(
             expires_at=expires_at,
         )
     )
-    link = f"{uow.policy.password_link_base_url}?{urlencode({'token': token})}"
+    link = password_link_url(uow.policy.web_base_url, token)
     uow.send_mail(
         mail_kind, account.email, account.language, link=link, expires_at=expires_at.isoformat()
     )

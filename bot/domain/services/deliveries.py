@@ -17,8 +17,8 @@ from sqlalchemy.orm import aliased
 
 from bot.domain import errors
 from bot.domain.driver_sql import DriverConnection
+from bot.domain.models import Conversation, Escalation
 from bot.domain.models import Delivery as DeliveryRow
-from bot.domain.models import Escalation
 from bot.domain.types import DeliveryTarget, MemberNotice
 from bot.domain.unit_of_work import UnitOfWork
 
@@ -262,6 +262,43 @@ def notify_member(
         escalation_id=escalation.id,
         conversation_key=escalation.conversation_key,
     )
+
+
+def notify_account_chats(
+    uow: UnitOfWork, account_id: int, language: str, kind: MemberNotice, suffix: str, **params: str
+) -> list[str]:
+    """Queue a message to every chat linked to the account, each in the chat's language
+    (else `language`); the keys of those chats (none: nobody to tell)."""
+    chats = uow.session.execute(
+        select(Conversation.key, Conversation.language)
+        .where(Conversation.account_id == account_id)
+        .order_by(Conversation.id)
+    ).all()
+    for key, chat_language in chats:
+        enqueue(
+            uow,
+            DeliveryTarget.MEMBER,
+            f"{kind.value}-{suffix}-{key}",
+            {"kind": kind.value, "params": params, "language": chat_language or language},
+            conversation_key=key,
+        )
+    return [key for key, _ in chats]
+
+
+def notify_mail_failed(
+    uow: UnitOfWork, mail_id: int, mail_kind: str, recipient: str, language: str
+) -> int:
+    """Queue a word to every chat linked to the recipient's account: the mail of
+    `mail_kind` was refused for good by their mail server. How many chats were told (none
+    when no chat is linked: staff still see the mail in their queue)."""
+    account = uow.repo.find_account(recipient)
+    if account is None:
+        return 0
+    kind = MemberNotice.MAIL_FAILED
+    told = notify_account_chats(
+        uow, account.id, language, kind, f"mail-{mail_id}", mail=mail_kind, address=account.email
+    )
+    return len(told)
 
 
 def _tell_member_staff_unreachable(uow: UnitOfWork, escalation_id: int) -> None:

@@ -6,7 +6,8 @@ Table by table:
   (linked to the account, or an escalation came from it): as `forget_chat`.
 - escalations of the account or of those chats: kept anonymised (`forget_escalation`).
 - outbox_emails to the member (their e-mail or the old one given), link_codes,
-  password_link_tokens, registrations, invitations: deleted.
+  password_link_tokens, password_credentials (the embedded identity store's hash),
+  registrations, invitations: deleted.
 - legacy_accounts and legacy_registrations: the old CPS account(s) given at sign-up or
   migrated here, deleted with their products.
 - audit_log: entries about the member stay as facts (actor, action, time), the e-mail in
@@ -38,6 +39,7 @@ from bot.domain.models import (
     LegacyRegistration,
     LinkCode,
     OutboxEmail,
+    PasswordCredential,
     PasswordLinkToken,
     Registration,
 )
@@ -101,6 +103,9 @@ def _delete_personal_rows(
         "link_codes": delete_rows(uow, LinkCode, LinkCode.account_id == mine),
         "password_link_tokens": delete_rows(
             uow, PasswordLinkToken, PasswordLinkToken.account_id == mine
+        ),
+        "password_credentials": delete_rows(
+            uow, PasswordCredential, PasswordCredential.account_id == mine
         ),
         "registrations": delete_rows(uow, Registration, Registration.account_id == mine),
         "invitations": delete_rows(uow, Invitation, Invitation.account_id == mine),
