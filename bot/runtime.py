@@ -21,7 +21,6 @@ member: a staff reply queued in Slack wakes the Telegram worker of that chat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from bot.bootstrap import bootstrap, build_dialogue
 from bot.domain.services import privacy
 from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import Catalogs, default_catalogs
+from bot.periodic import Periodic
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -177,43 +177,24 @@ class Runtime:
                 await result
 
 
-class PeriodicPurge:
+class PeriodicPurge(Periodic):
     """Retention while the bot runs: `privacy.purge` (`retention_days`,
     `mail_retention_days`) when the channels start, then every `seconds`, off the event
-    loop. A failed round is logged by its type and the next one goes on."""
+    loop."""
 
     name = "privacy-purge"
 
     def __init__(self, engine: DialogueEngine, seconds: float = PURGE_EVERY_SECONDS) -> None:
+        super().__init__(seconds)
         self.engine = engine
-        self.seconds = seconds
-        self._task: asyncio.Task[None] | None = None
 
     def purge_once(self) -> dict[str, int]:
         return privacy.purge_now(self.engine.services.uow())
 
-    def start(self) -> asyncio.Task[None]:
-        self._task = asyncio.create_task(self._run(), name=self.name)
-        return self._task
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                counts = await asyncio.to_thread(self.purge_once)
-                if any(counts.values()):
-                    log.info(
-                        "retention purge: %s", ", ".join(f"{t} {n}" for t, n in counts.items())
-                    )
-            except Exception as exc:  # the database may be away for a moment
-                log.error("%s failed: %s", self.name, type(exc).__name__)
-            await asyncio.sleep(self.seconds)
+    async def round(self, first: bool) -> None:
+        counts = await asyncio.to_thread(self.purge_once)
+        if any(counts.values()):
+            log.info("retention purge: %s", ", ".join(f"{t} {n}" for t, n in counts.items()))
 
 
 def build_bot(builder: ApplicationBuilder, settings: Settings) -> Application:
