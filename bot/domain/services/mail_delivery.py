@@ -35,7 +35,7 @@ from sqlalchemy.orm import aliased
 
 from bot.domain.models import OutboxEmail
 from bot.domain.services.deliveries import notify_mail_failed
-from bot.domain.services.outbox import mail_sent, scrub_secrets
+from bot.domain.services.outbox import Mail, mail_sent, scrub_secrets
 from bot.domain.types import MailStatus
 from bot.domain.unit_of_work import UnitOfWork
 from bot.privacy.masking import mask_email, mask_emails
@@ -48,15 +48,9 @@ REFUSED = "[not delivered]"  # what a refused mail keeps of its link or code
 
 
 @dataclass(frozen=True)
-class MailDelivery:
+class MailDelivery(Mail):
     """One mail as the worker sends it, secrets included (in memory only)."""
 
-    id: int
-    kind: str
-    sender: str
-    recipient: str
-    language: str
-    data: dict[str, Any]
     created_at: datetime
     message_id: str
     attempts: int

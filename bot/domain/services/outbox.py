@@ -38,6 +38,8 @@ DEFAULT_SECRET_KEYS = frozenset({"link", "url", "token", "code"})
 
 @dataclass(frozen=True)
 class Mail:
+    """A mail taken from the outbox, secrets included (in memory only)."""
+
     id: int
     kind: str
     sender: str
