@@ -32,12 +32,11 @@ from bot.flows.messages import Reply, Turn
 from bot.flows.pipeline import Pipeline
 from bot.flows.reply_codec import encode_replies
 from bot.flows.router import route
-from bot.flows.safety import looks_like_password
 from bot.flows.seam import OnTheLoop, Seam
 from bot.nlu.engines import Parser
 from bot.nlu.result import ParseResult
 from bot.privacy.masking import hide_codes, redact
-from bot.privacy.passwords import MARKER
+from bot.privacy.passwords import MARKER, looks_like_password
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_LENGTH = 40
