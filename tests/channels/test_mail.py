@@ -21,7 +21,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli.main import app as cli
-from bot.domain.models import BusinessAccount, Conversation, Delivery, OutboxEmail
+from bot.domain.models import Delivery, OutboxEmail
 from bot.domain.services import accounts, handoff, link_codes, mail_delivery, membership, staff
 from bot.domain.services.mail_delivery import MailDelivery
 from bot.domain.types import MailStatus, PasswordLinkPurpose, PaymentMethod
@@ -34,7 +34,7 @@ from bot.handlers.slack_staff import Desk, parse
 from bot.handlers.slack_staff import run as run_cps
 from tests.channels.conftest import polling_bot
 from tests.channels.smtp_server import PASSWORD, USERNAME, Received, SmtpServer, smtp_server
-from tests.domain.builders import give_points
+from tests.domain.builders import give_points, linked_chat, outbox_rows
 from tests.support import START
 
 SENDER = "donotreply@canoneurope.com"
@@ -67,20 +67,6 @@ def worker(uow, mailer: SmtpMailer) -> DeliveryWorker:  # type: ignore[no-untype
         backoff_seconds=1,
         backoff_max_seconds=60,
     )
-
-
-def rows(uow) -> list[OutboxEmail]:  # type: ignore[no-untyped-def]
-    with uow:
-        return list(uow.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
-
-
-def chat(uow, email: str, key: str, language: str) -> None:  # type: ignore[no-untyped-def]
-    with uow:
-        account = uow.session.scalars(
-            select(BusinessAccount).where(BusinessAccount.email == email)
-        ).one()
-        uow.add(Conversation(key=key, account_id=account.id, language=language, state={}))
-        uow.commit()
 
 
 # What each language's mails must say; the clock starts at 2026-11-25 09:00 UTC.
@@ -130,13 +116,13 @@ async def test_every_mail_a_member_gets_in_their_language(uow, clock, smtp, lang
     link_codes.request_link_code(uow, email, language)
     give_points(uow, email, 1000)  # the invitation
     membership.enrol(uow, email, "silver", PAYMENT[language])  # the invoice
-    queued = {row.kind: row for row in rows(uow)}
+    queued = {row.kind: row for row in outbox_rows(uow)}
     secrets = {kind: row.template_data.get("link") or row.template_data.get("code")
                for kind, row in queued.items()}  # fmt: skip
 
     assert await worker(uow, mailer_for(smtp)).run_once() == 6
     received = {r.message["Message-ID"]: r for r in await smtp.wait_for(6)}
-    ids = {row.kind: row.message_id for row in rows(uow)}
+    ids = {row.kind: row.message_id for row in outbox_rows(uow)}
     expected = EXPECTED[language]
     for kind in queued:
         mail = received[ids[kind]]
@@ -162,7 +148,7 @@ async def test_every_mail_a_member_gets_in_their_language(uow, clock, smtp, lang
     assert "bank_transfer" not in invoice and "EUR" not in invoice
     assert expected["points"] in received[ids["invitation"]].part("plain")
 
-    after = rows(uow)  # sent, and no link or code is left in the database
+    after = outbox_rows(uow)  # sent, and no link or code is left in the database
     assert {r.status for r in after} == {MailStatus.SENT}
     stored = str([r.template_data for r in after])
     assert not [s for s in secrets.values() if s and s in stored]
@@ -171,7 +157,7 @@ async def test_every_mail_a_member_gets_in_their_language(uow, clock, smtp, lang
 async def test_a_temporary_refusal_is_retried_with_backoff_and_sent_once(uow, clock, smtp, caplog):
     email = "anna@example.com"
     accounts.create_business_account(uow, email, "it", "IT")
-    [queued] = rows(uow)
+    [queued] = outbox_rows(uow)
     smtp.refuse("451 4.7.1 Greylisted, please try again later")
     mail = worker(uow, mailer_for(smtp))
     with caplog.at_level(logging.INFO):
@@ -181,7 +167,7 @@ async def test_a_temporary_refusal_is_retried_with_backoff_and_sent_once(uow, cl
         clock.advance(seconds=1)
         assert await mail.run_once() == 1
     [received] = await smtp.wait_for(1)
-    [row] = rows(uow)
+    [row] = outbox_rows(uow)
     assert (row.status, row.attempts) == (MailStatus.SENT, 1)
     assert row.last_error == "SMTP 451 4.7.1 Greylisted, please try again later"
     assert received.message["Message-ID"] == row.message_id
@@ -196,7 +182,7 @@ async def test_a_server_that_is_down_leaves_the_mail_queued(uow, clock):
         port = gone.port  # a port nothing listens on once the server is stopped
     down = worker(uow, SmtpMailer("127.0.0.1", port, security="none", timeout=2))
     assert await down.run_once() == 0
-    [row] = rows(uow)
+    [row] = outbox_rows(uow)
     assert (row.status, row.attempts, row.last_error) == (MailStatus.PENDING, 1, "SMTPConnectError")
 
 
@@ -205,7 +191,7 @@ async def test_a_permanent_refusal_is_told_to_the_member_and_listed_for_staff(
 ):
     email = "anna@example.com"
     accounts.create_business_account(uow, email, "it", "IT")
-    chat(uow, email, "telegram:7", "it")
+    linked_chat(uow, email, "telegram:7", "it")
     mail = worker(uow, mailer_for(smtp))
     assert await mail.run_once() == 1  # the welcome mail went
     link_codes.request_link_code(uow, email, "it")
@@ -214,7 +200,7 @@ async def test_a_permanent_refusal_is_told_to_the_member_and_listed_for_staff(
     clock.advance(hours=1)
     assert await mail.run_once() == 0 and smtp.handler.rcpt_attempts == 2  # never retried
 
-    _, refused = rows(uow)
+    _, refused = outbox_rows(uow)
     assert (refused.kind, refused.status) == ("link_code", MailStatus.FAILED)
     assert refused.template_data["code"] == "[not delivered]"
     reason = "SMTP 550 5.1.1 <a***@example.com>: Recipient address rejected: User unknown"
@@ -267,7 +253,7 @@ async def test_starttls_with_a_login_and_never_in_the_clear(uow, clock, ca):
         [received] = await server.wait_for(1)
     assert received.tls and received.login == USERNAME
     assert received.message["Subject"] == EXPECTED["en"]["welcome"]
-    [row] = rows(uow)
+    [row] = outbox_rows(uow)
     assert row.attempts == 2 and row.status is MailStatus.SENT
 
 
@@ -287,7 +273,7 @@ def test_mail_deliver_sends_what_is_due_once_and_prints_the_counts(uow, clock, e
     assert first.exit_code == 0, first.output
     assert first.stdout == "sent 1, retried 1, failed 1\n"
     assert [r.rcpt_tos for r in smtp.received] == [["anna@example.com"]]
-    assert [r.status for r in rows(uow)] == [
+    assert [r.status for r in outbox_rows(uow)] == [
         MailStatus.SENT,
         MailStatus.PENDING,
         MailStatus.FAILED,
@@ -298,7 +284,7 @@ def test_mail_deliver_sends_what_is_due_once_and_prints_the_counts(uow, clock, e
     unset = {**env, "CPS_SMTP_HOST": ""}
     console = CliRunner(env=unset).invoke(cli, ["mail", "deliver"])
     assert console.exit_code == 2 and "smtp_host is not set" in console.stderr
-    assert [r.status for r in rows(uow)][1] is MailStatus.PENDING  # left for the console
+    assert [r.status for r in outbox_rows(uow)][1] is MailStatus.PENDING  # left for the console
 
 
 async def test_a_telegram_chat_links_by_the_code_that_came_by_smtp(settings, fake, member, smtp):

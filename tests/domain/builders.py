@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
+from bot.domain.models import BusinessAccount, Conversation, OutboxEmail
 from bot.domain.services import accounts, products
 from bot.domain.services.products import Details
 from bot.domain.services.reference_data import ProductSpec, sync_reference_data
@@ -56,3 +59,19 @@ FEES = {
     "platinum": Decimal("200.00"),
     "corporate": Decimal("400.00"),
 }
+
+
+def outbox_rows(uow: UnitOfWork) -> list[OutboxEmail]:
+    """Every mail of the outbox, oldest first."""
+    with uow:
+        return list(uow.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+
+
+def linked_chat(uow: UnitOfWork, email: str, key: str, language: str | None) -> None:
+    """A chat (`key`) linked to the account of `email`, as a member's linking leaves it."""
+    with uow:
+        account = uow.session.scalars(
+            select(BusinessAccount).where(BusinessAccount.email == email)
+        ).one()
+        uow.add(Conversation(key=key, account_id=account.id, language=language, state={}))
+        uow.commit()

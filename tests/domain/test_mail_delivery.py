@@ -8,24 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.domain.models import BusinessAccount, Conversation, Delivery, OutboxEmail
+from bot.domain.models import Delivery, OutboxEmail
 from bot.domain.services import link_codes, mail_delivery, outbox
 from bot.domain.types import DeliveryTarget, MailStatus
-from tests.domain.builders import new_member
-
-
-def _rows(uow) -> list[OutboxEmail]:  # type: ignore[no-untyped-def]
-    with uow:
-        return list(uow.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
-
-
-def _chat(uow, email: str, key: str, language: str | None) -> None:  # type: ignore[no-untyped-def]
-    with uow:
-        account = uow.session.scalars(
-            select(BusinessAccount).where(BusinessAccount.email == email)
-        ).one()
-        uow.add(Conversation(key=key, account_id=account.id, language=language, state={}))
-        uow.commit()
+from tests.domain.builders import linked_chat, new_member, outbox_rows
 
 
 def test_a_taken_mail_is_leased_until_it_is_settled_or_the_lease_runs_out(uow, clock):
@@ -49,7 +35,7 @@ def test_the_later_mails_of_a_batch_are_leased_for_longer(uow, clock):
         new_member(uow, f"{name}@example.com")
     lease = timedelta(minutes=2)
     assert len(mail_delivery.take_due(uow, lease=lease)) == 3
-    leases = [row.leased_until for row in _rows(uow)]
+    leases = [row.leased_until for row in outbox_rows(uow)]
     assert leases == [clock.now() + lease, clock.now() + 2 * lease, clock.now() + 3 * lease]
     clock.advance(minutes=2)
     assert [m.recipient for m in mail_delivery.take_due(uow, lease=lease)] == ["anna@example.com"]
@@ -63,7 +49,7 @@ def test_a_sent_mail_keeps_no_code_and_is_not_sent_again(uow, clock):
     mail_delivery.delivered(uow, welcome.id, {"message_id": welcome.message_id})
     mail_delivery.delivered(uow, code.id, {"message_id": code.message_id})
     mail_delivery.delivered(uow, code.id, {"message_id": code.message_id})  # twice: no-op
-    rows = _rows(uow)
+    rows = outbox_rows(uow)
     assert [r.status for r in rows] == [MailStatus.SENT, MailStatus.SENT]
     assert rows[0].template_data["link"] == outbox.SENT
     assert rows[1].template_data["code"] == outbox.SENT
@@ -86,7 +72,7 @@ def test_a_temporary_failure_is_retried_with_exponential_backoff(uow, clock):
     assert second == clock.now() + timedelta(seconds=2)
     later = mail_delivery.failed(uow, mail.id, "x", retry_after=30, backoff=1)
     assert later == clock.now() + timedelta(seconds=30)  # never sooner than asked
-    [row] = _rows(uow)
+    [row] = outbox_rows(uow)
     assert (row.status, row.attempts, row.last_error) == (MailStatus.PENDING, 3, "x")
     assert row.template_data["link"] == mail.data["link"]  # kept until it is sent
 
@@ -106,15 +92,15 @@ def test_mail_to_one_recipient_leaves_in_order(uow, clock):
 
 def test_a_refused_mail_fails_for_good_tells_the_members_chats_and_staff(uow, clock):
     email = new_member(uow)
-    _chat(uow, email, "telegram:41", "en")
-    _chat(uow, email, "telegram:42", None)  # no language of its own: the mail's
+    linked_chat(uow, email, "telegram:41", "en")
+    linked_chat(uow, email, "telegram:42", None)  # no language of its own: the mail's
     link_codes.request_link_code(uow, email, "it")
     welcome, code = mail_delivery.take_due(uow)
     mail_delivery.delivered(uow, welcome.id, {})
     refusal = "SMTP 550 5.1.1 <anna@example.com>: Recipient address rejected"
     mail_delivery.delivered(uow, code.id, {"refused": refusal})
 
-    row = _rows(uow)[1]
+    row = outbox_rows(uow)[1]
     assert (row.status, row.failed_at, row.sent_at) == (MailStatus.FAILED, clock.now(), None)
     assert row.template_data["code"] == mail_delivery.REFUSED  # the code is not kept either
     assert row.last_error == "SMTP 550 5.1.1 <a***@example.com>: Recipient address rejected"
@@ -142,7 +128,7 @@ def test_a_mail_settled_by_another_worker_is_not_settled_again(uow, clock):
     [again] = mail_delivery.take_due(uow)  # the first worker was slow past its lease
     mail_delivery.delivered(uow, again.id, {})
     mail_delivery.delivered(uow, mail.id, {"refused": "SMTP 550 late"})
-    [row] = _rows(uow)
+    [row] = outbox_rows(uow)
     assert row.status is MailStatus.SENT and row.last_error is None
     assert mail_delivery.failed_mails(uow) == []
 
@@ -155,4 +141,4 @@ def test_a_mail_erased_while_it_was_being_sent_is_settled_quietly(uow, clock):
         uow.commit()
     mail_delivery.delivered(uow, mail.id, {})
     assert mail_delivery.failed(uow, mail.id, "SMTP 451 later") == clock.now()
-    assert _rows(uow) == [] and mail_delivery.failed_mails(uow) == []
+    assert outbox_rows(uow) == [] and mail_delivery.failed_mails(uow) == []
