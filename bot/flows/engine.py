@@ -215,14 +215,13 @@ class DialogueEngine:
     ) -> tuple[list[Reply], bool]:
         """The replies, and whether the turn queued news for staff."""
         language = self._language(services, conversation, turn)
+        self._remember(conversation.state, "member", self._as_kept(conversation.state, turn))
         if password:
-            self._remember(conversation.state, "member", redact(turn.text or ""))
             conversation.language = language
             return [Reply("common.password_warning", delete_user_message=True)], False
         if nlu is not None and conversation.language is None and nlu.language in self.languages:
             language = nlu.language
         ctx = Context(services, conversation.state, conversation.email, language, turn, nlu)
-        self._remember(conversation.state, "member", self._as_kept(conversation.state, turn))
         route(ctx, self.flows)
         if ctx.email != conversation.email:
             conversation.account_id = None  # linked (or unlinked) during this turn
