@@ -151,6 +151,7 @@ def build_dialogue(app: App, parser: Any) -> Any:
         clock=app.clock,
         default_language=app.settings.default_language,
         faq=data / "faq",
+        languages=tuple(app.settings.supported_languages),
     )
     seam = seam_for(app.engine.dialect.name, app.settings.turn_threads)
     engine = DialogueEngine(services, parser, build_registry(), seam=seam)

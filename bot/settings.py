@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from platformdirs import user_cache_dir
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +34,23 @@ class SettingsError(Exception):
     """A setting is missing or wrong; the message names the key."""
 
 
+def _iso_639_1(value: str) -> str:
+    if len(value) != 2 or not value.isalpha():
+        raise ValueError("must be a two-letter ISO 639-1 code such as 'it'")
+    return value.lower()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CPS_", extra="forbid")
 
     database_url: str = ""
     data_dir: str = ""
     default_language: str = "it"
-    supported_languages: list[str] = Field(default_factory=lambda: ["it", "en"])
+    # The languages members are served in, the one list every part reads (router, Telegram
+    # command menus, FAQ, mail, web page); default_language must be one of them.
+    supported_languages: list[str] = Field(
+        default_factory=lambda: ["it", "en", "de", "fr", "es"], min_length=1
+    )
     mail_sender: str = "donotreply@canoneurope.com"
 
     # The members' web app (`cps-bot web`): the password page. Links are
@@ -158,9 +168,21 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _language_code(cls, value: str) -> str:
-        if len(value) != 2 or not value.isalpha():
-            raise ValueError("must be a two-letter ISO 639-1 code such as 'it'")
-        return value.lower()
+        return _iso_639_1(value)
+
+    @field_validator("supported_languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(_iso_639_1(code) for code in value))
+
+    @model_validator(mode="after")
+    def _default_is_supported(self) -> Settings:
+        if self.default_language not in self.supported_languages:
+            raise ValueError(
+                f"default_language {self.default_language!r} is not in supported_languages "
+                f"{self.supported_languages}"
+            )
+        return self
 
     @field_validator("web_base_url")
     @classmethod

@@ -28,6 +28,7 @@ class Services:
     clock: Clock
     default_language: str = "it"
     faq: Any = None
+    languages: tuple[str, ...] = ("it", "en", "de", "fr", "es")  # the settings' list
 
 
 class Context:

@@ -31,7 +31,7 @@ from bot.flows.context import Context, Services
 from bot.flows.messages import Reply, Turn
 from bot.flows.pipeline import Pipeline
 from bot.flows.reply_codec import encode_replies
-from bot.flows.router import route
+from bot.flows.router import offer_languages, route
 from bot.flows.seam import OnTheLoop, Seam
 from bot.nlu.engines import Parser
 from bot.nlu.result import ParseResult
@@ -62,13 +62,12 @@ class DialogueEngine:
         services: Services,
         parser: Parser,
         flows: Registry,
-        languages: tuple[str, ...] = ("it", "en"),
         seam: Seam | None = None,
     ) -> None:
         self.services = services
         self.parser = parser
         self.flows = flows
-        self.languages = languages
+        self.languages = services.languages
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.seam: Seam = seam or OnTheLoop()  # where a turn's blocking work runs
         # The language each chat's last replies were written in, so a channel renders them
@@ -219,10 +218,13 @@ class DialogueEngine:
         if password:
             conversation.language = language
             return [Reply("common.password_warning", delete_user_message=True)], False
-        if nlu is not None and conversation.language is None and nlu.language in self.languages:
+        first_turn = conversation.language is None
+        if nlu is not None and first_turn and nlu.language in self.languages:
             language = nlu.language
         ctx = Context(services, conversation.state, conversation.email, language, turn, nlu)
         route(ctx, self.flows)
+        if first_turn and ctx.language == language and self._unserved(conversation, turn, nlu):
+            offer_languages(ctx)
         if ctx.email != conversation.email:
             conversation.account_id = None  # linked (or unlinked) during this turn
         conversation.email = ctx.email
@@ -235,14 +237,26 @@ class DialogueEngine:
         if conversation.language:
             return conversation.language
         if conversation.email:
-            language = account_language(services.uow(), conversation.email)
-            return language if language in self.languages else "en"
+            return self._account_language(conversation.email)
         hint = (turn.language_hint or "")[:2].lower()
         return hint if hint in self.languages else self.services.default_language
 
+    def _unserved(
+        self, conversation: ConversationState, turn: Turn, nlu: ParseResult | None
+    ) -> bool:
+        """The member's own language is known and is not one we serve (the account's, else
+        the channel's), and their message did not show one we do: they got the default."""
+        if nlu is not None and nlu.language in self.languages:
+            return False
+        if conversation.email:
+            own = account_language(self.services.uow(), conversation.email)
+        else:
+            own = (turn.language_hint or "")[:2].lower()
+        return bool(own) and own not in self.languages
+
     def _account_language(self, email: str) -> str:
         language = account_language(self.services.uow(), email)
-        return language if language in self.languages else "en"
+        return language if language in self.languages else self.services.default_language
 
     def _as_kept(self, state: dict[str, Any], turn: Turn) -> str:
         """The member's line as the transcript keeps it: without passwords, link tokens,

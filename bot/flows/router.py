@@ -17,7 +17,6 @@ MISSES_BEFORE_PERSON = 3
 DIGRESSIONS = frozenset({"check_points", "invitation_status", "membership_number"})
 BACK_WORDS = frozenset({"back", "indietro", "zurück", "zuruck", "retour", "atrás", "atras"})
 CANCEL_WORDS = frozenset({"cancel", "annulla", "stop", "abbrechen", "annuler", "cancelar"})
-SUPPORTED = ("it", "en")
 
 
 # The main menu, in order: what each entry says and what pressing it does.
@@ -225,15 +224,23 @@ def _help(ctx: Context, flows: Registry) -> None:
 
 def _change_language(ctx: Context, flows: Registry, wanted: str | None) -> None:
     language = wanted or parse_language(ctx.text)
-    if language not in SUPPORTED:
-        ctx.say(
-            "common.which_language",
-            *(Button(f"language.{code}", f"lang:{code}") for code in SUPPORTED),
-        )
+    if language not in ctx.services.languages:
+        ctx.say("common.which_language", *language_buttons(ctx))
         return
     ctx.language = language
     ctx.say("common.language_changed")
     _reprompt(ctx, flows)
+
+
+def language_buttons(ctx: Context) -> tuple[Button, ...]:
+    """One button per language members are served in, each labelled in its own language."""
+    return tuple(Button(f"language.{code}", f"lang:{code}") for code in ctx.services.languages)
+
+
+def offer_languages(ctx: Context) -> None:
+    """After a first answer in the default language because the member's own is not one
+    we serve: the languages we do, to switch with one press."""
+    ctx.say("common.language_offer", *language_buttons(ctx))
 
 
 def _reprompt(ctx: Context, flows: Registry) -> None:

@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = ("start", "help", "cancel", "language", "human", "forget")
-COMMAND_LANGUAGES = ("it", "en")
 
 
 def build_application(
@@ -225,9 +224,10 @@ class ChannelApplication(Application):  # type: ignore[misc]
 
 
 async def publish_commands(application: Application, channel: TelegramChannel) -> None:
-    """setMyCommands for private chats: one list per language, the default one without code."""
+    """setMyCommands for private chats: one list per language members are served in (for
+    a Telegram app in that language), and the default language's for every other app."""
     render = channel.render
-    for language in (None, *COMMAND_LANGUAGES):
+    for language in (None, *channel.languages):
         texts = language or channel.default_language
         commands = [BotCommand(c, render.text(texts, f"telegram.command.{c}")) for c in COMMANDS]
         try:

@@ -49,13 +49,15 @@ async def test_commands_are_published_per_language(bot, fake):
     async with bot():
         calls = fake.called("setMyCommands")
     by_language = {c.params.get("language_code"): c.params for c in calls}
-    assert set(by_language) == {None, "it", "en"}
+    assert set(by_language) == {None, "it", "en", "de", "fr", "es"}
     for params in by_language.values():
         assert params["scope"] == {"type": "all_private_chats"}
         names = [c["command"] for c in params["commands"]]
         assert names == ["start", "help", "cancel", "language", "human", "forget"]
     assert by_language["en"]["commands"][5]["description"] == "Erase our conversation"
     assert by_language["it"]["commands"][3]["description"] == "Cambia lingua"
+    described = {lang: by_language[lang]["commands"][0]["description"] for lang in by_language}
+    assert len(set(described.values()) - {described[None]}) == 4  # each app its own words
     assert fake.calls[0].method == "getMe"
     assert {c.token for c in fake.calls} == {fake.token}
 

@@ -32,7 +32,11 @@ def chat(engine: DialogueEngine) -> Callable[..., Chat]:
     def open_chat(
         email: str | None = None, language: str | None = None, chat_id: str | None = None
     ) -> Chat:
-        conversation = Chat(engine, chat_id=chat_id or email or "anonymous")
+        conversation = Chat(
+            engine,
+            chat_id=chat_id or email or "anonymous",
+            app_language=None if email else language,
+        )
         if email:
             engine.link(conversation.key, email, language)
         return conversation

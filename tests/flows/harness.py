@@ -19,6 +19,7 @@ class Said:
     replies: list[Reply]
     texts: list[str]
     buttons: list[tuple[str, str]]  # (label, payload)
+    language: str = "it"  # what the replies were written in
 
     @property
     def text(self) -> str:
@@ -34,6 +35,7 @@ class Chat:
     engine: DialogueEngine
     chat_id: str = "member-1"
     channel: str = "test"
+    app_language: str | None = None  # the member's app language (Telegram's language_code)
     last: Said | None = field(default=None)
 
     @property
@@ -42,7 +44,13 @@ class Chat:
 
     async def say(self, text: str) -> Said:
         return await self._turn(
-            Turn(self.channel, self.chat_id, text=text, event_id=str(next(_events)))
+            Turn(
+                self.channel,
+                self.chat_id,
+                text=text,
+                event_id=str(next(_events)),
+                language_hint=self.app_language,
+            )
         )
 
     async def press(self, label_or_payload: str | int) -> Said:
@@ -55,13 +63,25 @@ class Chat:
             assert matches, f"no button {label_or_payload!r} in {self.last.buttons}"
             payload = matches[0]
         return await self._turn(
-            Turn(self.channel, self.chat_id, payload=payload, event_id=str(next(_events)))
+            Turn(
+                self.channel,
+                self.chat_id,
+                payload=payload,
+                event_id=str(next(_events)),
+                language_hint=self.app_language,
+            )
         )
 
     async def tap(self, payload: str) -> Said:
         """A button of an older message, still on the member's screen."""
         return await self._turn(
-            Turn(self.channel, self.chat_id, payload=payload, event_id=str(next(_events)))
+            Turn(
+                self.channel,
+                self.chat_id,
+                payload=payload,
+                event_id=str(next(_events)),
+                language_hint=self.app_language,
+            )
         )
 
     async def _turn(self, turn: Turn) -> Said:
@@ -72,6 +92,7 @@ class Chat:
             replies,
             [catalogs.reply_text(language, r) for r in replies],
             [(catalogs.button_label(language, b), b.payload) for r in replies for b in r.buttons],
+            language,
         )
         self.last = said
         return said
