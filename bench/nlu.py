@@ -2,9 +2,14 @@
 
     .venv/bin/python bench/nlu.py [--set FILE] [--rounds 5] [--no-rasa]
 
+    .venv/bin/python bench/nlu.py --folds 5 --rasa-folds 3   # with Rasa's cross-validation
+
 Prints, for the embedded engine and the Rasa server (started here through
 bot.nlu.rasa_runtime unless --no-rasa, or the one at CPS_RASA_URL with --rasa-url):
-intent accuracy (Italian+English and all), parse p50/p99, and the ratios. For the
+intent accuracy (all, and per language), parse p50/p99, and the ratios; then k-fold
+cross-validation per language on the training data (nlu/data): the embedded model
+retrained per fold (--folds, default 5), and Rasa trained and served per fold when
+--rasa-folds is given (minutes per fold). For the
 embedded engine also: time to be ready from an empty cache (training) and from a warm
 cache, and the memory it adds to the bot's process (measured in a fresh interpreter).
 """
@@ -20,13 +25,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.nlu.cross_validation import (  # noqa: E402
+    CrossValidation,
+    cross_validate,
+    embedded_train_and_predict,
+    without_examples,
+)
 from bot.nlu.engines import EmbeddedEngine, Parser, RasaEngine  # noqa: E402
 from bot.nlu.evaluation import read_set  # noqa: E402
+from bot.nlu.training_data import Example, load_examples  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 
 DEFAULT_SET = ROOT.parent / "shared" / "eval" / "nlu_dev.jsonl"
@@ -60,26 +75,52 @@ def readiness(cache: Path) -> tuple[float, float, float]:
 
 
 async def measure(parser: Parser, rows: list[dict], rounds: int) -> dict[str, float]:
-    latencies, right, right_it_en, n_it_en = [], 0, 0, 0
+    latencies, totals, right = [], Counter(), Counter()
     for round_ in range(rounds):
         for row in rows:
             started = time.perf_counter()
             result = await parser.parse(row["text"], row.get("lang"))
             latencies.append((time.perf_counter() - started) * 1000)
             if round_ == 0:
-                ok = result.intent == row["intent"]
-                right += ok
-                if row.get("lang") in ("it", "en"):
-                    n_it_en += 1
-                    right_it_en += ok
+                totals[row.get("lang", "?")] += 1
+                right[row.get("lang", "?")] += result.intent == row["intent"]
     latencies.sort()
     return {
-        "accuracy_it_en": right_it_en / max(n_it_en, 1),
-        "accuracy_all": right / len(rows),
+        "accuracy_all": sum(right.values()) / len(rows),
+        **{f"accuracy_{lang}": right[lang] / totals[lang] for lang in sorted(totals)},
         "p50_ms": latencies[len(latencies) // 2],
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "parses_per_s": len(latencies) / (sum(latencies) / 1000),
     }
+
+
+def rasa_folds(cache: Path, k: int) -> CrossValidation:
+    """Rasa trained on all folds but one and served, k times, on the embedded engine's folds."""
+    from bot.nlu import rasa_runtime
+
+    def train_and_predict(_training: list[Example], held: list[Example]) -> list[str]:
+        with tempfile.TemporaryDirectory() as scratch:
+            project = without_examples(ROOT / "nlu", held, Path(scratch) / "nlu")
+            model = rasa_runtime.train(cache, project)
+            token, port = secrets.token_urlsafe(16), free_port()
+            process = rasa_runtime.serve(cache, model, "127.0.0.1", port, auth_token=token)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                log_path = rasa_runtime.server_log_path(cache, port)
+                rasa_runtime.wait_until_ready(
+                    url, 180, token=token, proc=process, log_path=log_path
+                )
+                with httpx.Client(trust_env=False, timeout=10) as client:
+                    return [
+                        client.post(
+                            f"{url}/model/parse", params={"token": token}, json={"text": e.text}
+                        ).json()["intent"]["name"]
+                        for e in held
+                    ]
+            finally:
+                rasa_runtime.stop(process)
+
+    return cross_validate(load_examples(ROOT / "nlu"), train_and_predict, k)
 
 
 def free_port() -> int:
@@ -94,6 +135,8 @@ async def main() -> None:
     args.add_argument("--rounds", type=int, default=5)
     args.add_argument("--no-rasa", action="store_true")
     args.add_argument("--rasa-url", help="use a running server (token: CPS_RASA_AUTH_TOKEN)")
+    args.add_argument("--folds", type=int, default=5, help="embedded cross-validation folds")
+    args.add_argument("--rasa-folds", type=int, default=0, help="Rasa cross-validation folds")
     options = args.parse_args()
     rows = read_set(options.set)
     settings = load_settings()
@@ -142,13 +185,30 @@ async def main() -> None:
             if process is not None:
                 rasa_runtime.stop(process)
 
+    examples = load_examples(ROOT / "nlu")
+    if options.folds:
+        folds = cross_validate(examples, embedded_train_and_predict, options.folds)
+        results["embedded"] |= {f"cv_{lang}": acc for lang, (_, acc) in folds.by_language.items()}
+    if options.rasa_folds and not options.no_rasa:
+        folds = rasa_folds(settings.resolved_cache_dir, options.rasa_folds)
+        results.setdefault("rasa", {}).update(
+            {f"cv_{lang}": acc for lang, (_, acc) in folds.by_language.items()}
+        )
+
     names = list(results)
+    keys = [k for k in results["embedded"] if k.startswith("accuracy")]
+    keys += [k for k in results["embedded"] if k.startswith("cv_")]
+    keys += ["p50_ms", "p99_ms", "parses_per_s"]
     print(
         f"\n{'':18}"
         + "".join(f"{n:>12}" for n in names)
         + ("   rasa/embedded" if "rasa" in results else "")
     )
-    for key in ("accuracy_it_en", "accuracy_all", "p50_ms", "p99_ms", "parses_per_s"):
+    print("(cv_xx: that language's examples, k-fold cross-validated on nlu/data)")
+    for key in keys:
+        if not all(key in results[n] for n in names):
+            print(f"{key:18}" + f"{results['embedded'].get(key, float('nan')):12.3f}")
+            continue
         line = f"{key:18}" + "".join(f"{results[n][key]:12.3f}" for n in names)
         if "rasa" in results:
             line += f"{results['rasa'][key] / max(results['embedded'][key], 1e-9):16.2f}x"

@@ -11,6 +11,7 @@ import typer
 
 from bot.cli.context import fail
 from bot.nlu import lookups
+from bot.nlu.cross_validation import cross_validate, embedded_train_and_predict
 from bot.nlu.entities.products import ProductCatalogue
 from bot.nlu.evaluation import (
     canonical_values,
@@ -20,6 +21,7 @@ from bot.nlu.evaluation import (
     save_confusion_matrix,
 )
 from bot.nlu.factory import NLU_PROJECT, build_parser
+from bot.nlu.training_data import load_examples
 from bot.settings import SettingsError, load_settings
 
 app = typer.Typer(help="Understanding: parse, evaluate, serve Rasa.", no_args_is_help=True)
@@ -72,8 +74,16 @@ def eval_(
     engine: str | None = ENGINE,
     matrix: Path | None = typer.Option(None, "--matrix", help="Write a confusion-matrix PNG."),
     errors: bool = typer.Option(False, "--errors", help="List every misclassified example."),
+    folds: int = typer.Option(
+        5,
+        "--folds",
+        help="Cross-validate the embedded model on nlu/data in this many folds (0: not).",
+    ),
 ) -> None:
-    """Intent accuracy, macro-F1, most confused pairs, entity precision/recall, latency."""
+    """Intent accuracy (overall and per language), macro-F1, most confused pairs, entity
+    precision/recall, latency; then per-language k-fold cross-validation on the training data."""
+    if folds == 1 or folds < 0:
+        raise fail("--folds must be 0 (no cross-validation) or at least 2", 2)
     try:
         rows = read_set(file)
     except (ValueError, json.JSONDecodeError) as exc:
@@ -95,6 +105,11 @@ def eval_(
     if matrix is not None:
         save_confusion_matrix(report, matrix)
         typer.echo(f"confusion matrix: {matrix}")
+    if folds:
+        result = cross_validate(load_examples(NLU_PROJECT), embedded_train_and_predict, folds)
+        typer.echo(f"cross-validation (embedded model, {folds} folds of nlu/data): {result.line()}")
+        for language, gold, predicted, count in result.confused[:5] if errors else []:
+            typer.echo(f"  {language}: {gold} -> {predicted} x{count}")
 
 
 @app.command("sync-lookups")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -56,10 +57,13 @@ def test_eval_prints_accuracy_f1_confusions_entities_and_latency(tmp_path):
         '{"text": "register my R5", "lang": "en", "intent": "register_product", '
         '"entities": [{"entity": "product", "value": "EOS R5"}]}\n'
     )
-    result = runner(tmp_path).invoke(app, ["nlu", "eval", str(labelled), "--matrix", str(png)])
+    result = runner(tmp_path).invoke(
+        app, ["nlu", "eval", str(labelled), "--matrix", str(png), "--folds", "0"]
+    )
     assert result.exit_code == 0, result.output
     for label in (
         "intent accuracy: 1.000",
+        "by language: en 1.000 (n=2), it 1.000 (n=1)",
         "macro-F1: 1.000",
         "p50",
         "p99",
@@ -67,6 +71,18 @@ def test_eval_prints_accuracy_f1_confusions_entities_and_latency(tmp_path):
     ):
         assert label in result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_cross_validates_each_language_on_the_training_data(tmp_path):
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text('{"text": "quanti punti ho?", "lang": "it", "intent": "check_points"}\n')
+    result = runner(tmp_path).invoke(app, ["nlu", "eval", str(labelled), "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("cross-validation"))
+    assert "3 folds" in line
+    scores = dict(re.findall(r"(\w\w) (\d\.\d{3}) \(n=\d+\)", line))
+    assert set(scores) == {"it", "en", "de", "fr", "es"}
+    assert all(float(score) >= 0.8 for score in scores.values()), line
 
 
 def test_eval_rejects_a_file_without_labels(tmp_path):

@@ -12,6 +12,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from platformdirs import user_cache_dir
 
 from bot.nlu import rasa_runtime
 from bot.nlu.engines import RasaEngine
+from bot.nlu.evaluation import read_set
 from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.rasa
@@ -121,6 +123,29 @@ def test_wrong_token_is_refused(rasa_server: Server) -> None:
     )
 
     assert response.status_code == 401
+
+
+async def test_rasa_is_right_on_95_percent_of_the_dev_set_in_every_language(
+    rasa_server: Server, embedded, dev_set: Path
+) -> None:
+    """The same data as the embedded engine, the same bar, per language."""
+    engine = RasaEngine(rasa_server.url, rasa_server.token, 10.0, embedded)
+    totals: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    wrong = []
+    try:
+        for row in read_set(dev_set):
+            result = await engine.parse(row["text"], row["lang"])
+            assert result.engine == "rasa", "the server did not answer"
+            totals[row["lang"]] += 1
+            right[row["lang"]] += result.intent == row["intent"]
+            if result.intent != row["intent"]:
+                wrong.append((row["text"], row["intent"], result.intent))
+    finally:
+        await engine.aclose()
+    accuracy = {lang: right[lang] / totals[lang] for lang in totals}
+    assert set(accuracy) == {"it", "en", "de", "fr", "es"}
+    assert all(value >= 0.95 for value in accuracy.values()), (accuracy, wrong)
 
 
 async def test_the_bot_understands_through_rasa(rasa_server: Server, embedded) -> None:
