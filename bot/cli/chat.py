@@ -11,7 +11,7 @@ from bot.bootstrap import build_dialogue
 from bot.cli.context import fail, open_app
 from bot.domain.services.member_state import list_members
 from bot.domain.services.outbox import take_pending
-from bot.flows.i18n import mail_params
+from bot.handlers.mail_render import MailRenderer
 from bot.nlu.factory import build_parser
 from bot.runtime import Runtime
 
@@ -34,7 +34,7 @@ def chat(
             raise fail(f"no member with e-mail {as_email}")
         parser = build_parser(bot_app.settings)
         runtime = Runtime(bot_app.settings, build_dialogue(bot_app, parser))
-        catalogs = runtime.catalogs
+        mails = MailRenderer(runtime.catalogs)  # the very mail SMTP would send
         console = runtime.console(email or "guest", typer.echo)
         if email:
             runtime.engine.link(console.key, email, lang)
@@ -45,8 +45,11 @@ def chat(
             if by_smtp:
                 return
             for mail in take_pending(bot_app.uow(), email):
-                text = catalogs.render(mail.language, f"mail.{mail.kind}", mail_params(mail.data))
-                typer.echo(f"mail> from {mail.sender} to {mail.recipient}: {text}")
+                shown = mails.render(mail.kind, mail.language, mail.sender, mail.data)
+                typer.echo(f"mail> from {mail.sender} to {mail.recipient}: {shown.subject}")
+                typer.echo(
+                    "".join(f"mail|   {line}\n" for line in shown.text.splitlines()), nl=False
+                )
 
         async def run() -> None:
             try:

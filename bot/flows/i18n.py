@@ -12,9 +12,9 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
-from bot.flows.messages import Button, Key, Reply
+from bot.flows.messages import Button, Key, Money, Reply
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 FALLBACK = "en"
@@ -73,25 +73,13 @@ class _Defaulting(dict[str, Any]):
         return "{" + key + "}"
 
 
-def mail_params(data: dict[str, Any]) -> dict[str, Any]:
-    """Mail data is JSON: its ISO dates and times become real ones, formatted per locale."""
-    converted = dict(data)
-    for key in ("expires_at", "due_date"):
-        if isinstance(converted.get(key), str):
-            try:
-                converted[key] = datetime.fromisoformat(converted[key])
-            except ValueError:
-                continue
-            if key == "due_date":
-                converted[key] = converted[key].date()
-    return converted
-
-
 def _format(language: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return format_datetime(value, "medium", tzinfo=value.tzinfo, locale=_locale(language))
     if isinstance(value, date):
         return format_date(value, "long", locale=_locale(language))
+    if isinstance(value, Money):
+        return format_currency(value.amount, value.currency, locale=_locale(language))
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         return format_decimal(value, locale=_locale(language))
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from bot.privacy.clean import clean_text
@@ -30,6 +31,14 @@ class Turn:
 
 class Key(str):
     """A parameter that is itself a message key, translated when the reply is rendered."""
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a currency, written the reply's way ("250,00 €", "€250.00")."""
+
+    amount: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)

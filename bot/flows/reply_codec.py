@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.flows.messages import Button, Key, Reply
+from bot.flows.messages import Button, Key, Money, Reply
 
 
 def encode_replies(replies: list[Reply]) -> list[dict[str, Any]]:
@@ -66,6 +66,8 @@ def _value(value: Any) -> Any:
         return {"$date": value.isoformat()}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
+    if isinstance(value, Money):
+        return {"$money": [str(value.amount), value.currency]}
     if isinstance(value, list | tuple):
         return [_value(item) for item in value]
     if isinstance(value, dict):
@@ -91,4 +93,6 @@ def _unvalue(value: Any) -> Any:
         return date.fromisoformat(inner)
     if tag == "$decimal":
         return Decimal(inner)
+    if tag == "$money":
+        return Money(Decimal(inner[0]), inner[1])
     return {k: _unvalue(v) for k, v in inner.items()}

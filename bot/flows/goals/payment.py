@@ -5,7 +5,6 @@ The membership number shown is the new one enrol() gives (R13).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain import errors
@@ -24,7 +23,7 @@ from bot.flows.goals.levels import (
     say_not_invited,
     tier_in,
 )
-from bot.flows.messages import Button, Key
+from bot.flows.messages import Button, Key, Money
 
 METHODS = frozenset(m.value for m in PaymentMethod)
 
@@ -137,16 +136,15 @@ def enrolled(ctx: Context, data: LevelData) -> Outcome:
     ctx.say(
         f"payment.invoice_{done.payment_method.value}",
         invoice=done.invoice_number,
-        amount=done.amount,
-        currency=done.currency,
+        amount=Money(done.amount, done.currency),
         due_date=done.due_date,
     )
     return DONE
 
 
-def fee(ctx: Context, data: LevelData) -> dict[str, Decimal | str]:
+def fee(ctx: Context, data: LevelData) -> dict[str, Money]:
     """The chosen level's yearly fee, as the invoice will show it."""
     assert ctx.email is not None
     options = level_choices(ctx.uow(), ctx.email, only_available=False).options
     amount = next(o.annual_fee for o in options if o.code == data.level)
-    return {"fee": amount, "currency": ctx.uow().policy.invoice_currency}
+    return {"fee": Money(amount, ctx.uow().policy.invoice_currency)}
