@@ -186,7 +186,7 @@ class StubEngine(DialogueEngine):
     the flows would never say it: `answer(turn)` gives the replies, or raises."""
 
     def __init__(self, real: DialogueEngine, answer) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(real.services, real.parser, real.flows, real.languages)
+        super().__init__(real.services, real.parser, real.flows, seam=real.seam)
         self.answer = answer
 
     async def take(self, turn: Turn, answer: list[Reply] | None = None) -> TurnOutcome:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from bot.bootstrap import bootstrap
 from bot.cli.main import app as cli
 from bot.domain.models import OutboxEmail
+from bot.flows.i18n import default_catalogs
 from bot.flows.messages import Button, Reply, Turn
 from bot.handlers.telegram_render import CallbackData, split_text
 from bot.handlers.webhook import SECRET_HEADER
@@ -29,6 +30,7 @@ from tests.channels.loopback import free_port
 from tests.leftovers import leftovers
 
 GIULIA, EMMA, SOFIA, STRANGER = 101, 202, 303, 404
+LUKAS, PIERRE, LUCIA = 505, 606, 707
 
 
 def link(application, chat_id: int, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -154,6 +156,23 @@ async def test_language_command_offers_languages_and_switches(bot, fake, member)
             "I can only read text",
         )
     assert answers
+
+
+async def test_german_and_french_members_are_answered_in_their_language(bot, fake, member):
+    async with bot() as application:
+        link(application, LUKAS, "lukas.weber@example.com")
+        link(application, PIERRE, "pierre.martin@example.com")
+        german = await member(LUKAS, "de").say("wie viele Punkte habe ich?", "2.600 Punkte")
+        french = await member(PIERRE, "fr").say("combien de points ai-je ?", "points")
+    assert "EOS R5 Mark II" in "\n".join(german)
+    assert "1\u202f200" in "\n".join(french)  # French thousands: a narrow no-break space
+
+
+async def test_a_new_member_is_welcomed_in_the_language_of_their_telegram_app(bot, fake, member):
+    welcome = default_catalogs().render("es", "common.welcome")
+    async with bot():
+        answers = await member(LUCIA, "es").say("/start", welcome[:30])
+    assert any(a.startswith(welcome) for a in answers)
 
 
 async def test_forget_asks_first_then_erases_the_conversation(bot, fake, member):

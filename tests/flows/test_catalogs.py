@@ -29,7 +29,7 @@ ENGLISH_ONLY = re.compile(
 # Allowed where a language uses the same word: French "points", "date", "Date" in German...
 SHARED_WORDS = {
     "de": {"date", "account", "level", "details"},
-    "fr": {"points", "point", "date", "dealer", "serial", "level"},
+    "fr": {"points", "point", "date", "dealer", "serial", "level", "invitation"},
     "es": {"date", "level"},
 }
 PRODUCT_NAMES = re.compile(r"\b(Canon Professional Services|My Products|CPS)\b")

@@ -2,7 +2,9 @@
 
 The router calls `answers(ctx)`: the text is compared with every question variant of every
 entry, in every language, by weighted word overlap (words folded, near spellings matched with
-rapidfuzz); the best entry above the threshold is answered in the member's language.
+rapidfuzz; the text read with the stop and question words of the entry's language, so that
+French "s'" or English "my" only count against their own language's questions); the best
+entry above the threshold is answered in the member's language.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class Words:
     def overlap(self, said: tuple[str, ...], variant: tuple[str, ...], strict: bool) -> float:
         """Weighted Dice: the share of both sides' words that the other side also has.
         Question words alone ("what does it mean?") never make a match; strict, a question
-        word said must be in the variant too ("can I pay by transfer?" is not "when...")."""
+        word said must be in the variant too ("can I pay by transfer?" is not "when...") ."""
         found = [w for w in said if any(self.same(w, v) for v in variant)]
         if not any(w not in self.cues for w in found):
             return 0.0
@@ -79,9 +81,10 @@ class Words:
 class FaqBook:
     """Every entry of every language file, looked up by id for the answer's language."""
 
-    def __init__(self, entries: list[Entry], words: Words) -> None:
+    def __init__(self, entries: list[Entry], words: dict[str, Words]) -> None:
         self.entries = entries
-        self.words = words
+        self.words = words  # each language's: its variants and the text compared with them
+        cues = frozenset().union(*(w.cues for w in words.values()))
         self.by_id = {(e.id, e.language): e for e in entries}
         # word -> entries whose questions use it: only entries sharing a word can score
         self.index: dict[str, set[int]] = {}
@@ -89,27 +92,33 @@ class FaqBook:
             for variant in entry.questions:
                 for word in variant:
                     self.index.setdefault(word, set()).add(number)
-        self.long_words = [w for w in self.index if len(w) >= 4 and w not in words.cues]
+        self.long_words = [w for w in self.index if len(w) >= 4 and w not in cues]
 
     @classmethod
     def load(cls, directory: Path = FAQ_DIR) -> FaqBook:
         files = {
             p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted(directory.glob("*.yml"))
         }
-        words = Words(
-            stop=frozenset(w for f in files.values() for w in f["stop_words"].split()),
-            cues=frozenset(w for f in files.values() for w in f["question_words"].split()),
-            aliases={k: v for f in files.values() for k, v in f.get("aliases", {}).items()},
-        )
+        aliases = {k: v for f in files.values() for k, v in f.get("aliases", {}).items()}
+        words = {
+            language: Words(
+                stop=frozenset(f["stop_words"].split()),
+                cues=frozenset(f["question_words"].split()),
+                aliases=aliases,
+            )
+            for language, f in files.items()
+        }
         entries = [
-            _entry(language, raw, words) for language, f in files.items() for raw in f["entries"]
+            _entry(language, raw, words[language])
+            for language, f in files.items()
+            for raw in f["entries"]
         ]
         return cls(entries, words)
 
-    def candidates(self, said: tuple[str, ...]) -> set[int]:
+    def candidates(self, said: tuple[str, ...], words: Words) -> set[int]:
         """Entries with a word that Words.same() could match (others would score 0)."""
         found: set[int] = set()
-        for word in set(said) - self.words.cues:
+        for word in set(said) - words.cues:
             found |= self.index.get(word, set())
             if len(word) >= 4:
                 near = process.extract(
@@ -123,19 +132,20 @@ class FaqBook:
         return found
 
     def best(self, text: str, language: str, preempt: bool = False) -> Entry | None:
-        said = self.words.of(text)
-        if not said:
-            return None
-        entries = [self.entries[n] for n in sorted(self.candidates(said))]
-        scored = [
-            (
-                max(self.words.overlap(said, q, preempt) for q in e.questions),
-                e.language == language,
-                e,
-            )
-            for e in entries
-            if e.preempt or not preempt
-        ]
+        scored = []
+        for entries_language, words in self.words.items():  # the text read with its words
+            said = words.of(text)
+            if not said:
+                continue
+            scored += [
+                (
+                    max(words.overlap(said, q, preempt) for q in e.questions),
+                    e.language == language,
+                    e,
+                )
+                for e in (self.entries[n] for n in sorted(self.candidates(said, words)))
+                if e.language == entries_language and (e.preempt or not preempt)
+            ]
         score, _, entry = max(scored, key=lambda s: s[:2], default=(0.0, False, None))
         return entry if score >= (STRICT if preempt else THRESHOLD) else None
 
