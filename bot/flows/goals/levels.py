@@ -17,8 +17,27 @@ from bot.nlu.entities.choices import parse_payment_method, parse_tier
 from bot.nlu.entities.text import squash
 
 SWITCH_ON, SWITCH_OFF = "levels:on", "levels:off"  # ON: unlocked levels only; OFF: all
-ALL_WORDS = frozenset({"tutti", "tutte", "all", "every", "off"})
-AVAILABLE_WORDS = frozenset({"disponibili", "sbloccati", "available", "unlocked", "on"})
+ALL_WORDS = frozenset(
+    {
+        "tutti",
+        "tutte",
+        "all",
+        "every",
+        "off",
+        "alle",
+        "samtliche",
+        "tous",
+        "toutes",
+        "todos",
+        "todas",
+    }
+)
+AVAILABLE_WORDS = frozenset(
+    {
+        *("disponibili", "sbloccati", "available", "unlocked", "on", "verfugbare", "verfugbar"),
+        *("freigeschaltete", "disponibles", "debloques", "desbloqueados"),
+    }
+)
 SHORT = frozenset({"on", "off"})  # the switch's own words count only typed alone
 
 

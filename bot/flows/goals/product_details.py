@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_skeleton
 
 from bot.domain import errors
 from bot.domain.services.catalogue_queries import account_country, serial_format
@@ -35,7 +35,10 @@ T = "register_product"
 STEPS = ("serial", "date", "country", "dealer")
 STEP_OF = dict(zip(Detail, STEPS, strict=True))  # the domain's order of the four details
 DONT_KNOW = re.compile(rf"(?<!\w)({UNKNOWN})(?!\w)")
-WHERE = re.compile(r"(?<!\w)(dove|where|find|trovo|trovarlo|cerco)(?!\w)")
+WHERE = re.compile(  # "where is the serial?" in five languages
+    r"(?<!\w)(dove|where|find|trovo|trovarlo|cerco|wo|finde|finden|steht|ou|trouve|trouver|"
+    r"donde|encuentro|encontrar|busco)(?!\w)"
+)
 
 
 @dataclass
@@ -189,7 +192,7 @@ def shown(ctx: Context, slot: Slot, step: str) -> Any:
         day, year = date.fromisoformat(value), value[:4]
         value = {
             "day": day,
-            "month": format_date(day, "LLLL y", locale=ctx.language),
+            "month": format_skeleton("yMMMM", day, locale=ctx.language),
             "season": Reply(f"{T}.season_{day.month}", {"year": year}),
             "year": year,
         }.get(slot["precision"], Reply(f"{T}.around", {"year": year}))

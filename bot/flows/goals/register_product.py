@@ -26,11 +26,12 @@ MODEL_WORD = re.compile(
     r"(?i)rf|ef|eos|canon|mark|mk|ii|iii|iv|is|usm|stm|l|z|f/?[\d.,]+l?|[^\s]*\d[^\s]*"
 )
 MENTIONS = {  # a field named at the summary: "cambia il seriale", "the date is wrong"
-    "model": r"modell\w*|model|prodott\w*|product",
-    "serial": r"serial\w*|serie",
-    "date": r"data|date|quando|when",
-    "country": r"paese|nazione|country",
-    "dealer": r"rivenditore|negozio|dealer|shop|store",
+    "model": r"modell\w*|model|modele|modelo|prodott\w*|product\w*|produkt\w*|produit|producto",
+    "serial": r"serial\w*|serie|seriennummer|numero de serie",
+    "date": r"data|date|datum|fecha|quando|when|wann|quand|cuando|kaufdatum",
+    "country": r"paese|nazione|country|land|pays|pais",
+    "dealer": r"rivenditore|negozio|dealer|shop|store|handler|laden|revendeur|magasin|"
+    r"distribuidor|tienda|vendedor",
 }
 
 

@@ -7,9 +7,18 @@ import re
 from bot.nlu.entities.text import fold
 
 TIERS = {
-    "silver": ["silver", "argento", "silber", "argent", "plata", "livello base"],
-    "gold": ["gold", "oro", "niveau or", "l'or", "golden"],
-    "platinum": ["platinum", "platino", "platin", "platine"],
+    "silver": [
+        "silver",
+        "argento",
+        "silber",
+        "argent",
+        "plata",
+        "livello base",
+        "silberstufe",
+        "silbermitgliedschaft",
+    ],
+    "gold": ["gold", "oro", "niveau or", "l'or", "golden", "goldstufe", "goldmitgliedschaft"],
+    "platinum": ["platinum", "platino", "platin", "platine", "platinstufe", "platinmitgliedschaft"],
     "corporate": [
         "corporate",
         "aziendale",
@@ -17,6 +26,9 @@ TIERS = {
         "business level",
         "unternehmen",
         "firmen",
+        "firmenmitgliedschaft",
+        "unternehmensmitgliedschaft",
+        "firmenkunde",
         "entreprise",
         "empresa",
         "corporativo",
@@ -32,6 +44,9 @@ PAYMENT_METHODS = {
         "bancomat",
         "karte",
         "kreditkarte",
+        "kartenzahlung",
+        "kreditkartenzahlung",
+        "ec-karte",
         "carte",
         "carte bancaire",
         "carte de credit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from babel import Locale
@@ -48,6 +49,12 @@ ALIASES = {
     "uae": "AE",
 }
 
+# "in Italia", "aus der Schweiz", "en France", "au Royaume-Uni", "desde España": the country after
+LEAD = re.compile(
+    r"^(?:(?:in|im|from|the|aus|nach|en|au|aux|de|desde|da|dal|dalla|dall'|dai|dagli|a|"
+    r"der|die|dem|den|la|le|les|l'|el|los|las|lo)\s+)+(?=\w)"
+)
+
 
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
@@ -64,9 +71,12 @@ def country_names() -> dict[str, str]:
 
 def parse_country(text: str) -> str | None:
     """'Italia', 'germany', 'Royaume-Uni', 'UK', 'IT', 'Itallia' -> alpha-2, or None."""
-    key = squash(text).removeprefix("in ").removeprefix("the ").strip()
+    key = squash(text).strip()
     if not key:
         return None
+    if key in country_names():  # "El Salvador" before its article is taken off
+        return country_names()[key]
+    key = LEAD.sub("", key).strip() or key
     if key in country_names():
         return country_names()[key]
     if len(key) == 2 and key.isalpha():  # an ISO code typed as such: "IT", "de"

@@ -23,7 +23,8 @@ UNKNOWN = (
     r"non (lo |me lo |mi )?(so|ricordo)|non mi ricordo|boh|chissa|non saprei|"
     r"don'?t (know|remember)|no idea|can'?t remember|cannot remember|no clue|dunno|"
     r"wei(ss|s|ß) (ich )?(es )?nicht|keine ahnung|kein plan|"
-    r"je ne sais (plus|pas)|aucune idee|je (ne )?me souviens (plus|pas)|"
+    r"je (ne )?sais (plus|pas)|aucune idee|je (ne )?(me|m'en) souviens (plus|pas)|"
+    r"(j'en )?sais (plus|pas|rien)|j'ai oublie|"
     r"no (lo )?se|no me acuerdo|ni idea|no recuerdo"
 )
 HEDGE = (
@@ -33,7 +34,7 @@ HEDGE = (
     r"aproximadamente|quizas|tal vez|creo|mas o menos|hacia|~"
 )
 SEASONS = {  # season -> its middle month
-    4: "primavera|spring|fruhling|fruehling|printemps",
+    4: "primavera|spring|fruhling|fruehling|fruhjahr|fruehjahr|printemps",
     7: "estate|summer|sommer|ete|verano",
     10: "autunno|autumn|fall|herbst|automne|otono",
     1: "inverno|winter|hiver|invierno",
@@ -44,17 +45,23 @@ PART_OF_YEAR = {  # qualifier -> a representative month
     11: "fine|late|end of|ende|spat|fin|finales|fines",
 }
 LAST_YEAR = (
-    r"(l')?anno scorso|lo scorso anno|last year|letztes jahr|vergangenes jahr|"
-    r"vorjahr|l'annee derniere|l'an dernier|el ano pasado|el pasado ano"
+    r"(l')?anno scorso|lo scorso anno|last year|letztes jahr|letzten jahres|vergangenes jahr|"
+    r"vergangenen jahres|vorjahr|vorjahres|l'annee derniere|l'an dernier|l'an passe|"
+    r"el ano pasado|el pasado ano|del ano pasado"
 )
-THIS_YEAR = r"quest'anno|this year|dieses jahr|cette annee|este ano"
+THIS_YEAR = r"quest'anno|this year|dieses jahr|diesen jahres|cette annee|este ano"
+ABOUT = r"(?:(?:etwa|ungefahr|ca\.?|circa|about|around|environ|unos|unas|como|quasi) )?"
+COUPLE = (  # "a couple of years ago": two, a guess
+    r"un paio d'anni fa|un paio di anni fa|a couple of years ago|vor ein paar jahren|"
+    r"vor zwei, drei jahren|il y a quelques annees|hace un par de anos|hace unos anos"
+)
 AGO = (
     r"(?P<n>\d+|un|uno|una|one|a|an|ein|einem|zwei|two|due|deux|dos|tre|three|drei|trois|"
     r"tres|quattro|four|vier|quatre|cuatro|cinque|five|funf|cinq|cinco) "
     r"(anni|anno|years?|jahren?|ans?|anos?) (fa|ago)|"
-    r"vor (?P<n2>\d+|einem|zwei|drei|vier|funf) jahren?|"
-    r"il y a (?P<n3>\d+|un|deux|trois|quatre|cinq) ans?|"
-    r"hace (?P<n4>\d+|un|uno|dos|tres|cuatro|cinco) anos?"
+    rf"vor {ABOUT}(?P<n2>\d+|einem|zwei|drei|vier|funf) jahren?|"
+    rf"il y a {ABOUT}(?P<n3>\d+|un|deux|trois|quatre|cinq) ans?|"
+    rf"hace {ABOUT}(?P<n4>\d+|un|uno|dos|tres|cuatro|cinco) anos?"
 )
 NUMBERS = {
     "un": 1,
@@ -190,14 +197,18 @@ def parse_purchase_date(text: str, today: date, language: str | None = None) -> 
         if re.search(rf"\b({words})\b", folded):
             season_year = year or _last_occurrence(middle, today)
             return _checked(date(season_year, middle, 1), "season", True, today)
-    if year is not None:
+    last_year, this_year = re.search(LAST_YEAR, folded), re.search(THIS_YEAR, folded)
+    part_year = year or (today.year - 1 if last_year else today.year if this_year else None)
+    if part_year is not None and month is None:  # "fine 2022", "Ende letzten Jahres"
         for month_of_part, words in PART_OF_YEAR.items():
-            if re.search(rf"(?<!\w)({words})(?!\w)", folded) and month is None:
-                return _checked(date(year, month_of_part, 1), "approximate", True, today)
-    if re.search(LAST_YEAR, folded):
+            if re.search(rf"(?<!\w)({words})(?!\w)", folded):
+                return _checked(date(part_year, month_of_part, 1), "approximate", True, today)
+    if last_year:
         return _checked(date(today.year - 1, 7, 1), "year", True, today)
-    if re.search(THIS_YEAR, folded):
+    if this_year:
         return _checked(date(today.year, 1, 1), "year", True, today)
+    if re.search(COUPLE, folded):
+        return _checked(date(today.year - 2, 7, 1), "year", True, today)
     ago = re.search(AGO, folded)
     if ago:
         return _checked(date(today.year - _ago(ago), 7, 1), "year", True, today)

@@ -10,12 +10,15 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.nlu.entities.dates import HEDGE
 from bot.nlu.entities.text import fold, squash
 
 VAGUE = (
     r"\b(un|una|a|an|ein|eine|einem|einen|un|une|una)\s+(negozio|shop|store|dealer|"
     r"rivenditore|laden|geschaft|fachhandel|magasin|boutique|tienda|comercio)\b|"
-    r"\b(online|internet|amazon|ebay)\b|\b(forse|maybe|probably|vielleicht|peut-etre|quizas)\b"
+    r"\b(online|internet|amazon|ebay)\b|\b(forse|maybe|probably|vielleicht|peut-etre|quizas)\b|"
+    r"\b(boh|best guess|stima|i guess|wahrscheinlich|probablement|probablemente|supongo)\b|"
+    rf"(?<!\w)({HEDGE})(?!\w)"
 )
 LEAD = re.compile(
     r"^(l'ho comprat[oa] |comprat[oa] |bought (it )?|gekauft |achete |comprado )?"
@@ -29,6 +32,7 @@ class Dealer:
     name: str
     city: str
     country: str
+    aliases: tuple[str, ...] = ()  # what members call it too: "Calumet"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,11 @@ class DealerDirectory:
     def from_yaml(cls, path: Path) -> DealerDirectory:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return cls(
-            [Dealer(d["name"], d["city"], country) for country, items in raw.items() for d in items]
+            [
+                Dealer(d["name"], d["city"], country, tuple(d.get("aliases", ())))
+                for country, items in raw.items()
+                for d in items
+            ]
         )
 
     def lookup(self, text: str, country: str | None = None) -> Dealer | None:
@@ -65,7 +73,9 @@ class DealerDirectory:
 
     def _match(self, key: str, dealers: list[Dealer]) -> Dealer | None:
         bare = key.replace(" ", "")
-        by_bare = {squash(d.name).replace(" ", ""): d for d in dealers}
+        by_bare = {
+            squash(name).replace(" ", ""): d for d in dealers for name in (d.name, *d.aliases)
+        }
         if bare in by_bare:
             return by_bare[bare]
         inside = [name for name in by_bare if len(name) >= 4 and name in bare]
@@ -83,8 +93,8 @@ class DealerDirectory:
             return None
         known = self.lookup(cleaned, country)
         vague = bool(re.search(VAGUE, fold(cleaned)))
-        if known is not None and not vague:
-            return DealerAnswer(known.name, known, False)
+        if known is not None:  # the dealer, not the sentence; a hedge keeps it a guess
+            return DealerAnswer(known.name, known, vague)
         return DealerAnswer(cleaned, known, vague)
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
@@ -93,7 +103,7 @@ class DealerDirectory:
         found = []
         for dealer, pattern in self._patterns:
             match = pattern.search(folded)
-            if match:
+            if match and all(name != dealer.name for name, _, _ in found):
                 found.append((dealer.name, match.start(), match.end()))
         return found
 
@@ -101,7 +111,8 @@ class DealerDirectory:
     def _patterns(self) -> list[tuple[Dealer, re.Pattern[str]]]:
         patterns = []
         for dealer in self.dealers:
-            letters = squash(dealer.name).replace(" ", "")
-            flexible = r"[\s\-']*".join(re.escape(c) for c in letters)
-            patterns.append((dealer, re.compile(rf"(?<!\w){flexible}(?!\w)")))
+            for name in (dealer.name, *dealer.aliases):
+                letters = squash(name).replace(" ", "")
+                flexible = r"[\s\-']*".join(re.escape(c) for c in letters)
+                patterns.append((dealer, re.compile(rf"(?<!\w){flexible}(?!\w)")))
         return patterns
