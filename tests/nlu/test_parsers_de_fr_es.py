@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.nlu.entities.choices import parse_language, parse_payment_method, parse_tier
-from bot.nlu.entities.countries import parse_country
+from bot.nlu.entities.countries import find_country, parse_country
 from bot.nlu.entities.dates import parse_purchase_date
 
 TODAY = date(2026, 11, 25)
@@ -43,6 +43,10 @@ TODAY = date(2026, 11, 25)
         ("el verano pasado", "es", date(2026, 7, 1), "season", True),
         ("hace un par de años", "es", date(2024, 7, 1), "year", True),
         ("hace unos tres años", "es", date(2023, 7, 1), "year", True),
+        ("war wohl 2019", "de", date(2019, 7, 1), "approximate", True),
+        ("vermutlich März 2020", "de", date(2020, 3, 1), "month", True),
+        ("probablement en 2018", "fr", date(2018, 7, 1), "approximate", True),
+        ("supongo que en 2021", "es", date(2021, 7, 1), "approximate", True),
     ],
 )
 def test_purchase_dates_as_members_write_them(text, lang, value, precision, guessed):
@@ -89,6 +93,20 @@ def test_countries_with_the_words_around_them(typed, code):
 
 
 @pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("ich glaube Italien", "IT"),
+        ("Italien, glaube ich", "IT"),
+        ("c'est en Belgique, je pense", "BE"),
+        ("creo que en Portugal", "PT"),
+        ("Milano", None),
+    ],
+)
+def test_a_country_inside_a_hedged_answer(typed, code):
+    assert find_country(typed) == code
+
+
+@pytest.mark.parametrize(
     ("typed", "country", "name", "guessed"),
     [
         ("bei Calumet in Hamburg", "DE", "Calumet Photographic", False),
@@ -102,6 +120,8 @@ def test_countries_with_the_words_around_them(typed, code):
         ("creo que en Fotocasión", "ES", "Fotocasión", True),
         ("lo compré en Worten", "ES", "Worten", False),
         ("una tienda en Barcelona", "ES", "una tienda en Barcelona", True),
+        ("ein Fotoladen in Mailand", "DE", "ein Fotoladen in Mailand", True),
+        ("irgendein Laden", "DE", "irgendein Laden", True),
     ],
 )
 def test_dealers_are_the_dealer_not_the_sentence(dealers, typed, country, name, guessed):

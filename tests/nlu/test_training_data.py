@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter, defaultdict
 
 from bot.nlu.evaluation import read_set
@@ -41,3 +43,20 @@ def test_the_dev_set_is_never_trained_on(dev_set):
         if len(r["text"].split()) >= 3 and (r["lang"], normalise(r["text"])) in taught
     ]
     assert leaked == []
+
+
+def test_every_entity_annotation_is_one_rasa_accepts():
+    """`[Portugal]{"entity": "country", "value": "PT"}`: the braces hold one JSON object
+    (Rasa refuses the whole training set for one bad annotation; the embedded loader would not)."""
+    annotation = re.compile(r"\]\{(.*?)\}(?=[^}]|$)")
+    wrong = []
+    for path in sorted(NLU.glob("data/*/nlu.yml")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for body in annotation.findall(line):
+                try:
+                    parsed = json.loads("{" + body + "}")
+                except ValueError:
+                    parsed = None
+                if not isinstance(parsed, dict) or "entity" not in parsed:
+                    wrong.append(f"{path.parent.name}:{number}: {line.strip()}")
+    assert wrong == []

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.flows.context import Context
-from bot.nlu.entities.countries import parse_country
+from bot.nlu.entities.countries import find_country
 from bot.nlu.entities.dates import HEDGE, parse_purchase_date
 from bot.nlu.entities.serials import SerialFamily, check_serial
 from bot.nlu.entities.text import fold
@@ -50,7 +50,7 @@ def purchase_date(
 def country(
     ctx: Context, text: str, slots: dict[str, Slot], family: SerialFamily | None
 ) -> Slot | Problem:
-    code = parse_country(ctx.entity("country") or text)
+    code = find_country(ctx.entity("country") or text) or find_country(text)
     if code is None:
         return "country_unknown", {"text": text[:60]}
     return {"value": code, "guessed": bool(HEDGED.search(fold(text)))}

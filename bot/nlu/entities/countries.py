@@ -85,3 +85,18 @@ def parse_country(text: str) -> str | None:
         return None
     best = process.extractOne(key, country_names().keys(), scorer=fuzz.ratio, score_cutoff=85)
     return country_names()[best[0]] if best else None
+
+
+def find_country(text: str) -> str | None:
+    """A country named inside a sentence ("ich glaube Italien", "c'est en Belgique, je
+    pense"): the whole text first, else any run of one to three words named exactly."""
+    whole = parse_country(text)
+    if whole is not None:
+        return whole
+    words = squash(text).split()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            key = " ".join(words[start : start + size])
+            if len(key) >= 4 and key in country_names():
+                return country_names()[key]
+    return None

@@ -31,7 +31,9 @@ HEDGE = (
     r"circa|forse|piu o meno|credo|penso|tipo|verso|intorno|around|about|maybe|"
     r"probably|i think|roughly|approximately|approx|sometime|etwa|ungef(a|ä)hr|vielleicht|"
     r"glaube|ca\.|environ|vers|peut-etre|je crois|je pense|a peu pres|alrededor|"
-    r"aproximadamente|quizas|tal vez|creo|mas o menos|hacia|~"
+    r"aproximadamente|quizas|tal vez|creo|mas o menos|hacia|~|probabilmente|mi sa|wohl|"
+    r"vermutlich|wahrscheinlich|schatze|denke ich|probablement|sans doute|probablemente|"
+    r"supongo|calculo"
 )
 SEASONS = {  # season -> its middle month
     4: "primavera|spring|fruhling|fruehling|fruhjahr|fruehjahr|printemps",

@@ -16,6 +16,7 @@ from bot.nlu.entities.text import fold, squash
 VAGUE = (
     r"\b(un|una|a|an|ein|eine|einem|einen|un|une|una)\s+(negozio|shop|store|dealer|"
     r"rivenditore|laden|geschaft|fachhandel|magasin|boutique|tienda|comercio)\b|"
+    r"\b(ein|eine|einem|einen|irgendein\w*)\s+\w*(laden|geschaft|handel|handler)\b|"
     r"\b(online|internet|amazon|ebay)\b|\b(forse|maybe|probably|vielleicht|peut-etre|quizas)\b|"
     r"\b(boh|best guess|stima|i guess|wahrscheinlich|probablement|probablemente|supongo)\b|"
     rf"(?<!\w)({HEDGE})(?!\w)"
