@@ -132,9 +132,10 @@ def read(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) 
         key, problem = found
         ctx.say(f"{T}.{key}", *buttons(ctx, flow, step, *extra), **params, **problem)
         return False
-    if found is not None:
-        data.slots[step] = found
-    return found is not None
+    if found is None:  # not an answer: the turn goes on to be understood otherwise
+        return None
+    data.slots[step] = found
+    return True
 
 
 def prefill(ctx: Context, data: DetailsData) -> None:
