@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.nlu.entities.dates import HEDGE
+from bot.nlu.entities.dates import HEDGE, UNKNOWN
 from bot.nlu.entities.text import fold, squash
 
 VAGUE = (
@@ -43,6 +43,27 @@ class DealerAnswer:
     value: str
     known: Dealer | None
     guessed: bool
+
+
+# What a member adds around the dealer's name: "boh, un negozio a Milano credo", "(best guess)"
+DOUBT = re.compile(
+    r"\((best guess|stima|estimation|schatzung|estimacion)\)|(?<!\w)((ich )?glaube( ich)?|"
+    r"(ich )?denke( ich)?|creo que|je crois que|credo che|penso che)(?!\w)|"
+    rf"(?<!\w)(({UNKNOWN})(\s+(mehr|plus|more|anymore|piu|mas|du tout|at all|genau))*|{HEDGE}|boh|"
+    r"best guess|i guess|supongo|wahrscheinlich|probablement|probablemente)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def without_doubt(text: str) -> str:
+    """The words of an answer without its hedges: "boh, un negozio a Milano credo" ->
+    "un negozio a Milano" (fold keeps offsets, so the member's own spelling stays)."""
+    folded, kept, at = fold(text), [], 0
+    for match in DOUBT.finditer(folded):
+        kept.append(text[at : match.start()])
+        at = match.end()
+    kept.append(text[at:])
+    return " ".join("".join(kept).split()).strip(" ,.;:!?-()")
 
 
 class DealerDirectory:
@@ -96,7 +117,11 @@ class DealerDirectory:
         vague = bool(re.search(VAGUE, fold(cleaned)))
         if known is not None:  # the dealer, not the sentence; a hedge keeps it a guess
             return DealerAnswer(known.name, known, vague)
-        return DealerAnswer(cleaned, known, vague)
+        named = self.find(cleaned)
+        if named:  # "bought it online from amazon (best guess)": the dealer it names
+            dealer = next(d for d in self.dealers if d.name == named[0][0])
+            return DealerAnswer(dealer.name, dealer, vague)
+        return DealerAnswer(without_doubt(cleaned) or cleaned, None, vague)
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """Known dealer names mentioned in free text ("da media world a Milano"), with offsets."""
