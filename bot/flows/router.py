@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,12 +12,31 @@ from bot.flows.goals.handoff import escalate
 from bot.flows.live_chat import live_turn
 from bot.flows.messages import Button
 from bot.nlu.entities.choices import parse_language
+from bot.nlu.entities.text import fold
 
 SURE = 0.5  # below this an intent does not interrupt a flow
 MISSES_BEFORE_PERSON = 3
 DIGRESSIONS = frozenset({"check_points", "invitation_status", "membership_number"})
-BACK_WORDS = frozenset({"back", "indietro", "zurück", "zuruck", "retour", "atrás", "atras"})
 CANCEL_WORDS = frozenset({"cancel", "annulla", "stop", "abbrechen", "annuler", "cancelar"})
+# "torna indietro", "oops go back", "zurück bitte", "revenir en arrière", "volver": one step
+# back, in five languages, never read as cancelling (tried before the cancel command)
+_POLITE = r"(?:please|pls|bitte|per favore|perfavore|por favor|s'il vous plait|svp|dai|ok)"
+_OOPS = (
+    r"(?:oops|ops|oups|ups|uy|ay|oh|ah|no|sorry|scusa|scusi|pardon|perdon|perdona|hoppla|"
+    rf"mince|{_POLITE})"
+)
+_BACK = (
+    r"(?:torna(?:re|iamo)?|vai|andiamo|go|step|get|geh(?:e|en)?|einen schritt|noch ?mal|"
+    r"revenir|retourner|revenons|on revient|volver|vuelve|vuelva|regresar|ir|un paso)?\s*"
+    r"(?:indietro|back|zur(?:u|ue)ck|en arriere|arriere|retour|atras|"
+    r"al passo precedente|to the previous step|zum vorherigen schritt|a l'etape precedente|"
+    r"al paso anterior)|volver|regresar|passo precedente|previous step|vorheriger schritt|"
+    r"etape precedente|paso anterior"
+)
+BACK = re.compile(
+    rf"^(?:{_OOPS}[\s,!.]*)*(?:{_BACK})(?:[\s,!.]*(?:{_POLITE}|un passo|one step|"
+    r"einen schritt))*[\s,!.]*$"
+)
 
 
 # The main menu, in order: what each entry says and what pressing it does.
@@ -55,7 +75,11 @@ def _route(ctx: Context, flows: Registry) -> None:
             return
     active = flows.get(ctx.flow)
     if active is not None and ctx.step in active.free_text_steps:
-        if not _command(ctx, flows, typed=False) and not active.handle(ctx):
+        if _command(ctx, flows, typed=False):
+            return
+        if active.handle(ctx):
+            ctx.state["misses"] = 0  # misses count in a row, not over the whole flow
+        else:
             _misunderstood(ctx, flows, active)
         return
     if _command(ctx, flows):
@@ -111,10 +135,12 @@ def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
     exact command words count, not what the NLU reads into the text."""
     payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
     sure = typed and bool(ctx.nlu and ctx.nlu.confidence >= SURE)
-    for command in COMMANDS:
-        if command.meant(payload, text, ctx.intent if sure else None):
-            command.run(ctx, flows)
-            return True
+    # a button or the command's own words first ("/start" is not the NLU's "cancel")
+    for intent in (None, ctx.intent if sure else None):
+        for command in COMMANDS:
+            if command.meant(payload, text, intent):
+                command.run(ctx, flows)
+                return True
     return False
 
 
@@ -162,10 +188,15 @@ class Command:
     words: frozenset[str] = frozenset()
     intent: str | None = None
 
+    phrase: re.Pattern[str] | None = None  # whole messages that mean it ("go back")
+
     def meant(self, payload: str, text: str, intent: str | None) -> bool:
         prefix = self.payload.endswith(":")
         pressed = payload.startswith(self.payload) if prefix else payload == self.payload
-        return pressed or text in self.words or (intent is not None and intent == self.intent)
+        said = text in self.words or bool(
+            self.phrase and not payload and self.phrase.match(fold(text))
+        )
+        return pressed or said or (intent is not None and intent == self.intent)
 
 
 def _digression(ctx: Context, flows: Registry, active: Flow) -> bool:
@@ -251,11 +282,11 @@ def _reprompt(ctx: Context, flows: Registry) -> None:
 
 # Tried in this order on every turn (in a free-text step, buttons and words only).
 COMMANDS = (
-    Command("cmd:back", _back, BACK_WORDS),
+    Command("cmd:back", _back, phrase=BACK),
     Command("cmd:cancel", _cancel, CANCEL_WORDS, "cancel"),
     Command("cmd:help", _help, intent="help"),
     Command("cmd:human", _person, intent="human_handoff"),
     Command("lang:", _language, intent="change_language"),
-    Command("cmd:start", _restart),
-    Command("cmd:menu", _show_menu),
+    Command("cmd:start", _restart, frozenset({"start"})),  # "/start" typed in any chat
+    Command("cmd:menu", _show_menu, frozenset({"menu"})),
 )

@@ -28,6 +28,7 @@ from bot.flows.form import KEPT, SAID, Ask, FlowData, Outcome, Then
 from bot.flows.goals.detail_parsers import ENTITIES, PARSERS, Slot
 from bot.flows.messages import Button, Key, Reply
 from bot.nlu.entities.dates import UNKNOWN
+from bot.nlu.entities.dealers import without_doubt
 from bot.nlu.entities.serials import SerialFamily
 from bot.nlu.entities.text import fold
 
@@ -35,6 +36,7 @@ T = "register_product"
 STEPS = ("serial", "date", "country", "dealer")
 STEP_OF = dict(zip(Detail, STEPS, strict=True))  # the domain's order of the four details
 DONT_KNOW = re.compile(rf"(?<!\w)({UNKNOWN})(?!\w)")
+SOCIAL = frozenset({"greet", "goodbye", "thanks", "affirm"})  # intents that answer no question
 WHERE = re.compile(  # "where is the serial?" in five languages
     r"(?<!\w)(dove|where|find|trovo|trovarlo|cerco|wo|finde|finden|steht|ou|trouve|trouver|"
     r"donde|encuentro|encontrar|busco)(?!\w)"
@@ -117,7 +119,14 @@ def read(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) 
     if payload not in (None, "no", f"{flow}:dont_know"):
         return None
     params = {"model": serial["product"], "example": serial["example"]}
+    if payload is None and not_an_answer(ctx):
+        return None
     unsure = DONT_KNOW.search(fold(text)) or (step == "serial" and WHERE.search(fold(text)))
+    if unsure and not payload and step != "serial" and len(without_doubt(text)) >= 3:
+        guess = PARSERS[step](ctx, text, data.slots, data.family())  # "boh, a Milano credo"
+        if isinstance(guess, dict):
+            data.slots[step] = {**guess, "guessed": True}
+            return True
     if payload or ctx.said_no() or unsure:
         if step == "serial":  # R6: a serial cannot be guessed; say where it is printed
             where = Key(f"{T}.location_{serial['location']}")
@@ -136,6 +145,16 @@ def read(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) 
         return None
     data.slots[step] = found
     return True
+
+
+def not_an_answer(ctx: Context) -> bool:
+    """ "sì", "ciao", "grazie", "/start": a few words that mean something else are never a
+    detail (a dealer called "sì" would get its tick)."""
+    if ctx.text.lstrip().startswith("/"):
+        return True
+    short = len(ctx.text.split()) <= 3 and not (ctx.nlu and ctx.nlu.entities)
+    sure = bool(ctx.nlu and ctx.nlu.confidence >= 0.5)
+    return short and (ctx.said_yes() or (sure and ctx.intent in SOCIAL))
 
 
 def prefill(ctx: Context, data: DetailsData) -> None:
