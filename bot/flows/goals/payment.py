@@ -61,10 +61,15 @@ def method_given(ctx: Context, data: LevelData) -> Outcome:
     return Step.METHOD if choose(ctx, data, code) else Step.LEVEL  # another level named
 
 
+CHANGE_LEVEL, CHANGE_METHOD = "pay:change:level", "pay:change:method"
+
+
 def summary(ctx: Context, data: LevelData) -> None:
     ctx.say(
         "payment.confirm",
         *yes_no(),
+        Button("payment.change_level", CHANGE_LEVEL),
+        Button("payment.change_method", CHANGE_METHOD),
         level=data.level_name,
         method=Key(f"payment.{data.method}"),
         note=Key(f"payment.note_{data.method}"),
@@ -73,23 +78,29 @@ def summary(ctx: Context, data: LevelData) -> None:
 
 
 def confirmed(ctx: Context, data: LevelData) -> Outcome:
+    """Yes, no, a field's button, or a change in words applied at once ("anzi no, meglio
+    il Platinum", "actually by card"): the summary again with what was read."""
+    if ctx.payload in (CHANGE_LEVEL, CHANGE_METHOD):
+        return Step.LEVEL if ctx.payload == CHANGE_LEVEL else Step.METHOD
+    code, method = tier_in(ctx), method_in(ctx)
+    if code is not None and code != data.level:
+        return Step.CONFIRM if choose(ctx, data, code) else Step.LEVEL
+    if method in METHODS and method != data.method:
+        data.method = method
+        return Step.CONFIRM
     if ctx.said_no():
         ctx.finish()
         ctx.say("payment.not_enrolled", Button("menu.levels", "flow:level_choice"))
         return DONE
     if ctx.said_yes():
         return enrolled(ctx, data)
-    method = method_in(ctx)
-    if method in METHODS:  # "actually by card": the summary again with the new method
-        data.method = method
-        return Step.CONFIRM
     return None
 
 
 STEPS = {
     Step.LEVEL: level_step(Step.LEVEL, then=after_level, goes_to=(Step.METHOD, Step.CONFIRM)),
     Step.METHOD: Ask(ask_method, method_given, then=Step.CONFIRM, goes_to=(Step.LEVEL,)),
-    Step.CONFIRM: Ask(summary, confirmed, goes_to=(Step.LEVEL,), back=Step.METHOD),
+    Step.CONFIRM: Ask(summary, confirmed, goes_to=(Step.LEVEL, Step.METHOD), back=Step.METHOD),
 }
 
 

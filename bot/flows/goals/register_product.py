@@ -109,6 +109,8 @@ def confirmed(ctx: Context, data: Data) -> Outcome:
     if wanted is None and not payload:
         named = (f for f, words in MENTIONS.items() if re.search(rf"\b({words})\b", text))
         wanted = next(named, None)
+        if wanted is not None and changed_in_words(ctx, data, wanted):
+            return Step.SUMMARY
     if wanted in FIELDS:
         return Step(wanted)
     if ctx.said_no():
@@ -117,6 +119,20 @@ def confirmed(ctx: Context, data: Data) -> Outcome:
     if not ctx.said_yes():
         return None
     return registered(ctx, data)
+
+
+def changed_in_words(ctx: Context, data: Data, field: str) -> bool:
+    """"actually the date was march 2021": the field named and its new value in one
+    message, taken at once (a dealer only when it is one we know, not the sentence)."""
+    if field not in pd.STEPS:
+        return False
+    if field == "dealer" and not ctx.services.dealers.find(ctx.text):
+        return False
+    found = pd.PARSERS[field](ctx, ctx.text, data.slots, data.family())
+    if not isinstance(found, dict):
+        return False
+    data.slots[field] = found
+    return True
 
 
 FIELD_STEPS = tuple(Step(f) for f in FIELDS)
