@@ -34,6 +34,7 @@ from bot.flows.reply_codec import encode_replies
 from bot.flows.router import offer_languages, route
 from bot.flows.seam import OnTheLoop, Seam
 from bot.nlu.engines import Parser
+from bot.nlu.greeting import past_the_greeting
 from bot.nlu.result import ParseResult
 from bot.privacy.masking import hide_codes, redact
 from bot.privacy.passwords import MARKER, looks_like_password
@@ -166,9 +167,13 @@ class DialogueEngine:
     async def _understand(self, text: str, language: str | None) -> ParseResult:
         """The NLU's reading; a parser that waits on a server lets other turns work meanwhile."""
         if getattr(self.parser, "local", False):
-            return await self.parser.parse(text, language)
+            return await self._parse(text, language)
         async with self.seam.released():
-            return await self.parser.parse(text, language)
+            return await self._parse(text, language)
+
+    async def _parse(self, text: str, language: str | None) -> ParseResult:
+        first = await self.parser.parse(text, language)
+        return await past_the_greeting(lambda rest: self.parser.parse(rest, language), text, first)
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""
