@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from bot.flows.context import Context
@@ -23,6 +24,13 @@ class Flow:
     # Steps where any text is the answer: only buttons and exact command words interrupt.
     free_text_steps: ClassVar[frozenset[str]] = frozenset()
     secret_steps: ClassVar[frozenset[str]] = frozenset()  # answers never kept as typed
+    # Requests that mean this flow whatever the NLU reads ("show me my products": not a
+    # registration), matched on the folded text before any intent or FAQ.
+    asked_by: ClassVar[re.Pattern[str] | None] = None
+
+    def asked_for(self, ctx: Context, folded: str) -> bool:
+        """The turn's words ask for this flow, whatever the NLU's intent (`asked_by`)."""
+        return self.asked_by is not None and self.asked_by.search(folded) is not None
 
     def start(self, ctx: Context) -> None:
         raise NotImplementedError

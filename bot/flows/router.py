@@ -65,6 +65,8 @@ def route(ctx: Context, flows: Registry) -> None:
 def _route(ctx: Context, flows: Registry) -> None:
     if live_turn(ctx):  # a person has the chat (relayed), or it asks for their rating
         return
+    if ctx.flow is None and ctx.payload is None and _asked_for(ctx, flows):
+        return
     if ctx.flow is None and _faq(ctx, flows, preempt=True):
         return
     if ctx.payload and ctx.payload.startswith("flow:") and ctx.flow is not None:
@@ -122,6 +124,16 @@ def start(ctx: Context, flows: Registry, flow: Flow | None, **data: object) -> N
             return
     ctx.begin(flow.name, **data)
     flow.start(ctx)
+
+
+def _asked_for(ctx: Context, flows: Registry) -> bool:
+    """A request only one flow answers, in the words that mean it (Flow.asked_by)."""
+    text = fold(ctx.text)
+    wanted = next((f for f in flows.by_name.values() if f.asked_for(ctx, text)), None)
+    if wanted is None:
+        return False
+    start(ctx, flows, wanted)
+    return True
 
 
 def _faq(ctx: Context, flows: Registry, preempt: bool = False) -> bool:

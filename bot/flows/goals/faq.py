@@ -9,6 +9,7 @@ entry above the threshold is answered in the member's language.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,9 +18,11 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.domain.services.points import points_summary
 from bot.flows.base import Flow
 from bot.flows.context import Context
 from bot.flows.messages import Button
+from bot.nlu.entities.products import names_model
 from bot.nlu.entities.text import squash
 from bot.settings import PROJECT_ROOT
 
@@ -72,6 +75,8 @@ class Words:
         asked = self.cues.intersection(said)
         if strict and asked and asked.isdisjoint(variant):
             return 0.0
+        if strict and not asked and not self.cues.isdisjoint(variant):
+            return 0.0  # "register a product" asks for it done, not "how do I register?"
         total = sum(map(self.weight, said)) + sum(map(self.weight, variant))
         hit = sum(map(self.weight, found))
         hit += sum(self.weight(v) for v in variant if any(self.same(v, w) for w in said))
@@ -164,6 +169,14 @@ def _entry(language: str, raw: dict[str, Any], words: Words) -> Entry:
     )
 
 
+def own_product_named(ctx: Context) -> bool:
+    """The member speaks of a product of theirs ("il mio 70-200 non ha la spunta verde")."""
+    if ctx.email is None or not re.search(r"\d", ctx.text):
+        return False
+    products = points_summary(ctx.uow(), ctx.email).products
+    return any(names_model(ctx.text, p.model) for p in products)
+
+
 @lru_cache(maxsize=4)
 def book_in(directory: Path) -> FaqBook:
     return FaqBook.load(directory)
@@ -180,6 +193,8 @@ class Faq(Flow):
     def answers(self, ctx: Context, preempt: bool = False) -> bool:
         """Say the FAQ answer that matches the member's text; False when none matches well."""
         if ctx.payload is not None or not ctx.text:
+            return False
+        if preempt and own_product_named(ctx):  # their own data beats a generic answer
             return False
         book = self.book(ctx)
         found = book.best(ctx.text, ctx.language, preempt)

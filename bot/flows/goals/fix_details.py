@@ -21,6 +21,7 @@ from bot.flows.context import Context
 from bot.flows.form import DONE, Form, Move, Outcome
 from bot.flows.goals import product_details as pd
 from bot.flows.messages import Button, Key
+from bot.nlu.entities.products import names_model
 from bot.nlu.entities.text import fold
 
 SKIP = "fix_details:skip"
@@ -98,6 +99,9 @@ class FixDetails(Form):
             for line in summary.products
             if not line.points_assigned
         ]
+        named = [item for item in data.todo if names_model(ctx.text, item["model"])]
+        if data.only is None and named:  # "il mio 70-200 non ha la spunta": that one
+            data.only = named[0]["id"]
         if any(item["id"] == data.only for item in data.todo):
             data.todo = [item for item in data.todo if item["id"] == data.only]
         if not data.todo:

@@ -7,6 +7,8 @@ which hands that product over to fix_details.
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.services.points import points_summary
 from bot.flows.base import Flow
 from bot.flows.context import Context
@@ -14,11 +16,27 @@ from bot.flows.goals.points import product_lines
 from bot.flows.messages import Button
 
 COMPLETE = "my_products:"  # + the registration's id
+# "show me my products", "quali prodotti ho?", "welche Produkte habe ich?", "mes produits"
+ASKED = re.compile(
+    r"\b((show|list|see|view|check)( me)?( all)? my (registered )?products|"
+    r"what products (do )?i have|"
+    r"which products (do )?i have|my products list|"
+    r"(mostra|mostrami|elenca|elencami|fammi vedere|vedere)( tutti)? i (miei )?prodotti|"
+    r"quali prodotti ho|che prodotti ho|elenco dei (miei )?prodotti|"
+    r"(zeig|zeige|zeigen sie)( mir)?( bitte)?( alle)? meine produkte|welche produkte habe ich|"
+    r"liste meiner produkte|"
+    r"(montrez|montre|affichez|afficher|voir)(-moi)?( tous)? mes produits|"
+    r"quels produits (ai-je|j'ai)|"
+    r"liste de mes produits|"
+    r"(muestreme|muestrame|ensename|enseneme|ver|mostrar)( todos)? mis productos|"
+    r"que productos tengo|lista de mis productos)\b"
+)
 
 
 class MyProducts(Flow):
     name = "my_products"
     payloads = frozenset({"my_products"})
+    asked_by = ASKED
 
     def start(self, ctx: Context) -> None:
         assert ctx.email is not None

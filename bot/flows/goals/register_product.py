@@ -22,6 +22,7 @@ from bot.nlu.entities.serials import check_serial
 from bot.nlu.entities.text import fold
 
 FIELDS = ("model", *pd.STEPS)
+REGISTER_VERB = re.compile(r"\b(registr\w*|register\w*|enregistr\w*|anmeld\w*|aggiung\w*|add)\b")
 MODEL_WORD = re.compile(
     r"(?i)rf|ef|eos|canon|mark|mk|ii|iii|iv|is|usm|stm|l|z|f/?[\d.,]+l?|[^\s]*\d[^\s]*"
 )
@@ -122,7 +123,7 @@ def confirmed(ctx: Context, data: Data) -> Outcome:
 
 
 def changed_in_words(ctx: Context, data: Data, field: str) -> bool:
-    """"actually the date was march 2021": the field named and its new value in one
+    """ "actually the date was march 2021": the field named and its new value in one
     message, taken at once (a dealer only when it is one we know, not the sentence)."""
     if field not in pd.STEPS:
         return False
@@ -149,8 +150,15 @@ class RegisterProduct(Form):
     intents = frozenset({"register_product"})
     Step, Data, STEPS = Step, Data, STEPS
 
+    def asked_for(self, ctx: Context, folded: str) -> bool:
+        """A model named with "register" in any words ("non vedo il pulsante blu, allora
+        registro di nuovo la mia r5 mk2"), whatever else the sentence is about."""
+        return ctx.entity("product") is not None and REGISTER_VERB.search(folded) is not None
+
     def begin(self, ctx: Context, data: Data) -> Outcome:
-        said = ctx.payload is None and ctx.intent in self.intents  # not a resumed flow's turn
+        said = ctx.payload is None and (  # not a resumed flow's turn
+            ctx.intent in self.intents or self.asked_for(ctx, fold(ctx.text))
+        )
         if said and (ctx.entity("product") or re.search(r"\d", ctx.text)):
             named = model_given(ctx, data)
             if named is not None:  # KEPT: on to what is missing; SAID: "which model?"

@@ -73,6 +73,16 @@ def product_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w.\-]+", " ", key).split())
 
 
+def names_model(text: str, model: str) -> bool:
+    """Whether `text` names this model by its first figure ("il mio 70-200", "my 5D" for
+    "EOS 5D Mark IV"): for a member's own products, where that tells them apart."""
+    figure = next((w for w in product_key(model).split() if re.search(r"\d", w)), None)
+    return (
+        figure is not None
+        and re.search(rf"(?<![\w.-]){re.escape(figure)}(?![\w-])", product_key(text)) is not None
+    )
+
+
 @dataclass(frozen=True)
 class Product:
     code: str
