@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain import errors
+from bot.domain.services.migration import migration_preview
 from bot.domain.services.points import ProductLine, points_summary
 from bot.domain.types import InvitationStatus
 from bot.flows.base import Flow
@@ -35,8 +37,10 @@ class Points(Flow):
         assert ctx.email is not None
         summary = points_summary(ctx.uow(), ctx.email)
         lines = product_lines(summary.products)
-        if not lines:
-            lines = [Reply("points.no_products")]
+        waiting = 0 if lines else migratable(ctx)
+        if not lines:  # none yet: the old account's, when they can come over (R3)
+            lines = [Reply("points.can_migrate", {"count": waiting})] if waiting else []
+            lines = lines or [Reply("points.no_products")]
         invitation = {
             InvitationStatus.NONE: Reply(
                 "points.invitation_none",
@@ -45,7 +49,7 @@ class Points(Flow):
             InvitationStatus.SENT: Reply("points.invitation_sent"),
             InvitationStatus.ACCEPTED: Reply("points.invitation_accepted"),
         }[summary.invitation]
-        buttons = []
+        buttons = [Button("menu.migrate", "flow:migrate_products")] if waiting else []
         if any(not line.points_assigned for line in summary.products):
             buttons.append(Button("menu.fix", "flow:fix_details"))
         if summary.invitation is not InvitationStatus.NONE:
@@ -53,3 +57,12 @@ class Points(Flow):
         buttons.append(Button("menu.register", "flow:register_product"))
         ctx.say("points.summary", *buttons, total=summary.total, lines=lines, invitation=invitation)
         ctx.finish()
+
+
+def migratable(ctx: Context) -> int:
+    """How many products the old account would bring over (0: no migration offered)."""
+    assert ctx.email is not None
+    try:
+        return len(migration_preview(ctx.uow(), ctx.email).products)
+    except errors.DomainError:
+        return 0
