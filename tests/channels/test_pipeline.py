@@ -39,8 +39,8 @@ LINKED = {
     502: ("marco.bianchi@example.com", "it"),
     503: ("sofia.conti@example.com", "it"),
     504: ("emma.clark@example.com", "en"),
-    505: ("lukas.weber@example.com", "en"),
-    506: ("pierre.martin@example.com", "en"),
+    505: ("lukas.weber@example.com", "de"),  # answered in their account's language
+    506: ("pierre.martin@example.com", "fr"),
 }
 SCRIPT = {
     "it": [
@@ -54,6 +54,18 @@ SCRIPT = {
         ("yes", "donotreply@canoneurope.com"),
         ("how many points do I have?", "points"),
         ("thanks", "welcome"),
+    ],
+    "de": [
+        ("ich möchte mein Passwort zurücksetzen", "sicheren Link"),
+        ("ja", "donotreply@canoneurope.com"),
+        ("wie viele Punkte habe ich?", "Punkte"),
+        ("danke", "Gern geschehen"),
+    ],
+    "fr": [
+        ("je voudrais réinitialiser mon mot de passe", "lien sécurisé"),
+        ("oui", "donotreply@canoneurope.com"),
+        ("combien de points ai-je ?", "points"),
+        ("merci", "Avec plaisir"),
     ],
 }
 GUESTS = [601, 602, 603, 604]  # not linked: they greet, ask for help, thank
@@ -172,7 +184,7 @@ async def test_a_worker_answers_what_a_killed_listener_had_stored(fake, database
     # A webhook listener stored these two updates before its 200s, then died.
     stored = [
         fake.message_update(504, "how many points do I have?", language="en"),
-        fake.message_update(505, "thanks", language="en"),
+        fake.message_update(505, "danke", language="de"),
     ]
     app = bootstrap(load_settings(database_url=database_url))
     assert build_dialogue(app, None).pipeline.receive_many([inbound(u) for u in stored])
@@ -189,7 +201,7 @@ async def test_a_worker_answers_what_a_killed_listener_had_stored(fake, database
         worker.send_signal(signal.SIGINT)
         out, err = await asyncio.wait_for(worker.communicate(), 15)
     assert worker.returncode == 0, (out + err).decode()
-    assert "welcome" in fake.sent(505)[0]
+    assert "Gern geschehen" in fake.sent(505)[0]  # Lukas, in German
     assert fake.called("getUpdates") == []  # a worker never polls, nor serves a webhook
 
 
