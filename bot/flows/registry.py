@@ -20,6 +20,7 @@ FLOWS = (
     "bot.flows.goals.register_product:RegisterProduct",
     "bot.flows.goals.fix_details:FixDetails",
     "bot.flows.goals.my_products:MyProducts",
+    "bot.flows.goals.next_steps:NextSteps",
 )
 
 

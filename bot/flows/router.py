@@ -48,6 +48,7 @@ MENU = (
     Button("menu.points", "flow:points"),
     Button("menu.levels", "flow:level_choice"),
     Button("menu.password", "flow:password"),
+    Button("menu.next", "flow:next_steps"),
     Button("menu.person", "cmd:human"),
 )
 
@@ -180,8 +181,13 @@ def _language(ctx: Context, flows: Registry) -> None:
     _change_language(ctx, flows, chosen)
 
 
-def _restart(ctx: Context, _flows: Registry) -> None:
+def _restart(ctx: Context, flows: Registry) -> None:
+    """/start: a linked member sees where they are (their checklist), others the menu."""
     ctx.finish()
+    checklist = flows.get("next_steps")
+    if ctx.email is not None and checklist is not None:
+        start(ctx, flows, checklist, welcome=True)
+        return
     menu(ctx, "common.welcome")
 
 

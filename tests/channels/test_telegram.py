@@ -137,7 +137,10 @@ async def test_start_menu_and_a_deep_link(bot, fake, member):
     emma = member(EMMA, "en")
     async with bot() as application:
         link(application, EMMA, "emma.clark@example.com")
-        await emma.say("/start", "Hello! I'm the CPS assistant")
+        answers = await emma.say("/start", "Hello! I'm the CPS assistant")
+        assert "400 points: 100 more to reach 500" in answers[-1]  # her checklist
+        assert ("Register a product", "flow:register_product") in fake.buttons(EMMA)
+        await emma.press("Other options", "What would you like to do?")
         assert ("Points and invitation", "flow:points") in fake.buttons(EMMA)
         await emma.say("/start points", "You have 400 points")
         await emma.say("/help", "I can help you set your password")
@@ -275,6 +278,8 @@ async def test_non_text_messages_edits_and_unknown_commands_are_answered_politel
     file = {"file_id": "f1", "file_unique_id": "u1"}
     async with bot():
         await someone.send(someone.message(photo=[{**file, "width": 90, "height": 90}]), text_only)
+        offered = [data for _, data in fake.buttons(STRANGER)]  # "or choose an option": here
+        assert "flow:register_product" in offered and "cmd:human" in offered
         await someone.send(someone.message(voice={**file, "duration": 3}), text_only)
         await someone.send(someone.message(document={**file, "file_name": "a.pdf"}), text_only)
         await someone.send(someone.message("ciao", kind="edited_message"), edited)
