@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from bot.flows.engine import DialogueEngine, TurnOutcome
 from bot.flows.i18n import Catalogs
 from bot.flows.messages import Button, Reply, Turn
+from bot.flows.router import MENU
 from bot.handlers.telegram_outbound import TelegramOutbound
 from bot.handlers.telegram_reliability import RecentIds
 from bot.handlers.telegram_render import Renderer, close_keyboard, delete, typing, while_typing
@@ -189,8 +190,9 @@ class TelegramChannel:
         )
 
     async def not_text(self, update: Update, context: Context) -> None:
-        """Stickers, photos, voice, documents, locations...: the bot reads text only."""
-        await self.say(update, context, "telegram.text_only")
+        """Stickers, photos, voice, documents, locations...: the bot reads text only; the
+        options it offers are there to press."""
+        await self.say(update, context, "telegram.text_only", *MENU)
 
     async def edited(self, update: Update, context: Context) -> None:
         await self.say(update, context, "telegram.edited")

@@ -145,12 +145,8 @@ def start_over(ctx: Context, data: Data, key: str) -> Outcome:
 def linked(ctx: Context, data: Data, email: str) -> Outcome:
     ctx.email = email
     if data.then:
-        ctx.hand_over(data.then)  # the router starts it right after this turn
-        ctx.say(
-            "link_account.linked",
-            Button("link_account.continue", f"flow:{data.then}"),
-            email=email,
-        )
+        ctx.hand_over(data.then)  # the router starts it right after: nothing to press
+        ctx.say("link_account.linked", email=email)
     else:
         ctx.finish()
         ctx.say("link_account.linked", email=email)
