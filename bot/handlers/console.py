@@ -29,7 +29,8 @@ class ConsoleChat:
         self.catalogs = catalogs
         self.chat_id = chat_id
         self.write = write
-        self.buttons: list[Button] = []
+        self.buttons: list[Button] = []  # the last message's: what a number picks
+        self.offered: list[Button] = []  # every message's of the last answer: by label
         # Event ids are taken once per conversation, for good: each run of the chat has its own.
         self._session = uuid.uuid4().hex[:12]
         self._events = itertools.count(1)
@@ -39,7 +40,8 @@ class ConsoleChat:
         return f"{CHANNEL}:{self.chat_id}"
 
     def turn_for(self, line: str) -> Turn:
-        """A number or a label of the last buttons is a press; anything else is text."""
+        """A number of the last message's buttons, or a label of any button of the last
+        answer, is a press; anything else is text."""
         event = self._event_id()
         choice = line.strip()
         language = self.engine.language_of(self.key)
@@ -47,7 +49,7 @@ class ConsoleChat:
             return Turn(
                 CHANNEL, self.chat_id, payload=self.buttons[int(choice) - 1].payload, event_id=event
             )
-        for button in self.buttons:
+        for button in self.offered:
             if choice.casefold() == self.catalogs.button_label(language, button).casefold():
                 return Turn(CHANNEL, self.chat_id, payload=button.payload, event_id=event)
         return Turn(CHANNEL, self.chat_id, text=line, event_id=event)
@@ -102,10 +104,12 @@ class ConsoleChat:
 
     def show(self, replies: Iterable[Reply]) -> None:
         language = self.engine.language_of(self.key)
-        self.buttons = []
+        self.buttons, self.offered = [], []
         for reply in replies:
             self.write(f"bot> {self.catalogs.reply_text(language, reply)}")
-            for button in reply.buttons:
-                self.buttons.append(button)
+            if reply.buttons:  # numbered from 1 in each message
+                self.buttons = list(reply.buttons)
+                self.offered += reply.buttons
+            for number, button in enumerate(reply.buttons, 1):
                 label = self.catalogs.button_label(language, button)
-                self.write(f"  [{len(self.buttons)}] {label}")
+                self.write(f"  [{number}] {label}")

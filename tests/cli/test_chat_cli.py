@@ -75,3 +75,17 @@ def test_a_second_chat_session_is_answered_too(runner):
                            input="how many points do I have?\n")  # fmt: skip
     assert "bot> You have 2,600 points" in first.output
     assert "bot> You have 2,600 points" in second.output
+
+
+def test_each_message_numbers_its_own_buttons_and_a_number_picks_the_last_ones(runner):
+    """A digression answers with buttons, then asks the step again with its own: [1] is
+    the step's first button, as the member reads it, not [3]."""
+    lines = "voglio registrare la mia EOS R5\nquanti punti ho?\n1\n"
+    chat = ["chat", "--as", "sofia.conti@example.com", "--lang", "it"]
+    result = runner.invoke(app, chat, input=lines)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "  [1] Livelli e iscrizione\n  [2] Registra un prodotto" in out
+    assert "bot> Torniamo a dove eravamo." in out
+    assert "  [3] Non so dove trovarlo" not in out
+    assert "lo trovi anche sull'etichetta della scatola" in out  # [1] = "Non so dove trovarlo"
