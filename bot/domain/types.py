@@ -82,6 +82,7 @@ class MemberNotice(enum.StrEnum):
     STAFF_UNREACHABLE = "staff_unreachable"
     MAIL_FAILED = "mail_failed"  # a mail to the member was refused for good
     PASSWORD_SET = "password_set"  # on the password page (no escalation: every chat of theirs)
+    INVITED = "invited"  # R7 reached outside a turn of theirs (staff linked the old account)
 
 
 class MailStatus(enum.StrEnum):

@@ -1,6 +1,7 @@
 """Messages to a member that no turn of theirs asked for: a person took the chat, wrote,
 is still being looked for, finished (and asks for a rating), or cannot be reached yet;
-the password was set on the password page; an e-mail to them was refused by their server.
+the password was set on the password page; an e-mail to them was refused by their server;
+staff linked their old account and the invitation came with it (R7).
 
 The domain queues them as "member" deliveries; a channel's delivery worker takes the ones
 of its own chats through `OUTBOX` (channels never touch the domain themselves) and
@@ -35,6 +36,10 @@ def notice_replies(payload: dict[str, Any]) -> list[Reply]:
         return [Reply(f"handoff.{kind}", params)]
     if kind == "password_set":
         return [Reply("password.set_on_page", params)]
+    if kind == "invited":
+        return [
+            Reply("points.invited_notice", params, (Button("menu.levels", "flow:level_choice"),))
+        ]
     raise ValueError(f"unknown member notice {kind!r}")
 
 

@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain import errors
-from bot.domain.models import AuditEntry
-from bot.domain.services import accounts, membership, migration, outbox, staff
+from bot.domain.models import AuditEntry, Delivery
+from bot.domain.services import accounts, conversations, membership, migration, outbox, staff
 from bot.domain.services.member_state import member_state
 from bot.domain.types import PaymentMethod
+from bot.flows.i18n import default_catalogs
+from bot.flows.notices import notice_replies
 from tests.domain.builders import complete, give_points, new_member
 
 ADA = "U_ADA"
@@ -138,3 +140,25 @@ def test_an_old_account_migrated_to_another_member_is_refused(uow):
         staff.link_old_account(uow, "U_BOB", email, OLD)
     assert refused.value.legacy_email == OLD
     assert member_state(uow, email)["products"] == []
+
+
+def test_an_invitation_that_comes_with_staff_linking_is_told_in_the_members_chats(uow):
+    """R7 reached by staff's migration: no turn of the member's says it, so each chat of
+    theirs gets a message in its language, once; the catalogue words it."""
+    old_account(uow)  # 400 points of complete products
+    email = new_member(uow)
+    give_points(uow, email, 100)
+    for key, language in (("telegram:77", "de"), ("console:anna", None)):
+        conversations.save_conversation(
+            uow, conversations.ConversationState(key, email=email, language=language)
+        )
+    outcome = staff.link_old_account(uow, ADA, email, OLD)
+    assert outcome.invitation_issued and outcome.total_points == 500
+    with uow:
+        told = uow.session.scalars(select(Delivery).where(Delivery.target == "member")).all()
+        told = sorted((d.conversation_key, d.payload["kind"], d.payload["language"]) for d in told)
+    assert told == [("console:anna", "invited", "it"), ("telegram:77", "invited", "de")]
+    [reply] = notice_replies({"kind": "invited", "params": {"points": "500"}})
+    text = default_catalogs().reply_text("de", reply)
+    assert "500 Punkte" in text and "eingeladen" in text
+    assert [b.payload for b in reply.buttons] == ["flow:level_choice"]

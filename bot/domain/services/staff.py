@@ -16,12 +16,13 @@ from bot.domain.repository import normalise_email
 from bot.domain.services import mail_delivery, membership
 from bot.domain.services.accounts import issue_password_link
 from bot.domain.services.audit import record_staff_action
+from bot.domain.services.deliveries import notify_account_chats
 from bot.domain.services.member_state import state_of
 from bot.domain.services.migration import MigrationOutcome, migrate_into
 from bot.domain.services.points import (
     account_points,
 )
-from bot.domain.types import PasswordLinkPurpose, PasswordState
+from bot.domain.types import MemberNotice, PasswordLinkPurpose, PasswordState
 from bot.domain.unit_of_work import UnitOfWork
 
 
@@ -94,6 +95,10 @@ def link_old_account(uow: UnitOfWork, actor: str, email: str, old_email: str) ->
             "skipped": len(outcome.skipped),
         }
         record_staff_action(uow, actor, "link_old_account", account.email, details)
+        if outcome.invitation_issued:  # R7 by staff: the member is not in a turn to hear it
+            points = str(outcome.total_points)
+            kind, once = MemberNotice.INVITED, f"account-{account.id}"
+            notify_account_chats(uow, account.id, account.language, kind, once, points=points)
         uow.commit()
         return outcome
 
