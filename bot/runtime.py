@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute
 
 from bot.bootstrap import bootstrap, build_dialogue
 from bot.domain.services import privacy
+from bot.domain.services.invoice_reminders import remind_invoices_due
 from bot.flows.engine import DialogueEngine
 from bot.flows.i18n import Catalogs, default_catalogs
 from bot.periodic import Periodic
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0  # retention (`privacy.purge`) in the running process
+INVOICE_CHECK_SECONDS = 3600.0  # bank transfers due soon, told to the member once
 
 
 class Companion(Protocol):
@@ -72,6 +74,7 @@ class Runtime:
         self._closers = closers or []
         self._running = False
         self.add(PeriodicPurge(engine))
+        self.add(InvoiceReminders(engine))
         self.add_mail()
 
     @classmethod
@@ -195,6 +198,23 @@ class PeriodicPurge(Periodic):
         counts = await asyncio.to_thread(self.purge_once)
         if any(counts.values()):
             log.info("retention purge: %s", ", ".join(f"{t} {n}" for t, n in counts.items()))
+
+
+class InvoiceReminders(Periodic):
+    """Bank-transfer invoices due in a few days: their member's chats told once, when the
+    channels start and then every `seconds` (any process may run it: the rows are locked
+    and marked in the transaction that queues the messages)."""
+
+    name = "invoice-reminders"
+
+    def __init__(self, engine: DialogueEngine, seconds: float = INVOICE_CHECK_SECONDS) -> None:
+        super().__init__(seconds)
+        self.engine = engine
+
+    async def round(self, first: bool) -> None:
+        told = await asyncio.to_thread(remind_invoices_due, self.engine.services.uow())
+        if told:
+            log.info("reminded %d invoice(s) due soon", len(told))
 
 
 def build_bot(builder: ApplicationBuilder, settings: Settings) -> Application:

@@ -83,6 +83,7 @@ class MemberNotice(enum.StrEnum):
     MAIL_FAILED = "mail_failed"  # a mail to the member was refused for good
     PASSWORD_SET = "password_set"  # on the password page (no escalation: every chat of theirs)
     INVITED = "invited"  # R7 reached outside a turn of theirs (staff linked the old account)
+    INVOICE_DUE = "invoice_due"  # a bank transfer's invoice is due in a few days
 
 
 class MailStatus(enum.StrEnum):

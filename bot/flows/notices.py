@@ -1,7 +1,8 @@
 """Messages to a member that no turn of theirs asked for: a person took the chat, wrote,
 is still being looked for, finished (and asks for a rating), or cannot be reached yet;
 the password was set on the password page; an e-mail to them was refused by their server;
-staff linked their old account and the invitation came with it (R7).
+staff linked their old account and the invitation came with it (R7); a bank transfer's
+invoice is due in a few days.
 
 The domain queues them as "member" deliveries; a channel's delivery worker takes the ones
 of its own chats through `OUTBOX` (channels never touch the domain themselves) and
@@ -10,11 +11,13 @@ renders `notice_replies` in the member's language.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bot.domain.services import handoff
 from bot.flows.live_chat import LEAVE, rating_request
-from bot.flows.messages import Button, Key, Reply
+from bot.flows.messages import Button, Key, Money, Reply
 from bot.flows.reply_codec import decode_replies
 
 MEMBER = "member"
@@ -36,6 +39,10 @@ def notice_replies(payload: dict[str, Any]) -> list[Reply]:
         return [Reply(f"handoff.{kind}", params)]
     if kind == "password_set":
         return [Reply("password.set_on_page", params)]
+    if kind == "invoice_due":  # the amount and the date as the member's language writes them
+        amount = Money(Decimal(params["amount"]), params.get("currency") or "EUR")
+        due = date.fromisoformat(params["due_date"])
+        return [Reply("payment.invoice_due_notice", {**params, "amount": amount, "due_date": due})]
     if kind == "invited":
         return [
             Reply("points.invited_notice", params, (Button("menu.levels", "flow:level_choice"),))

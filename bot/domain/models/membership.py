@@ -56,5 +56,7 @@ class Invoice(Base):
     currency: Mapped[str] = mapped_column(String(3))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_date: Mapped[date] = mapped_column(Date)
+    # a bank transfer's reminder to the member's chats, a few days before the due date
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     membership: Mapped[Membership] = relationship(back_populates="invoices")
