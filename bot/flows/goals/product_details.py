@@ -122,7 +122,7 @@ def read(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) 
     if payload is None and not_an_answer(ctx):
         return None
     unsure = DONT_KNOW.search(fold(text)) or (step == "serial" and WHERE.search(fold(text)))
-    if unsure and not payload and step != "serial" and len(without_doubt(text)) >= 3:
+    if unsure and not payload and step != "serial" and _more_than_doubt(ctx, step, text):
         guess = PARSERS[step](ctx, text, data.slots, data.family())  # "boh, a Milano credo"
         if isinstance(guess, dict):
             data.slots[step] = {**guess, "guessed": True}
@@ -145,6 +145,15 @@ def read(ctx: Context, data: DetailsData, flow: str, step: str, *extra: Button) 
         return None
     data.slots[step] = found
     return True
+
+
+def _more_than_doubt(ctx: Context, step: str, text: str) -> bool:
+    """Words beyond "I don't know": a dealer guess needs two of them or a dealer we know
+    ("boh, un negozio a Milano" yes, "non lo so proprio" no); a date or country its parser."""
+    rest = without_doubt(text)
+    if step != "dealer":
+        return len(rest) >= 3
+    return len(rest.split()) >= 2 or bool(ctx.services.dealers.find(rest))
 
 
 def not_an_answer(ctx: Context) -> bool:

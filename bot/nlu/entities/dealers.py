@@ -49,7 +49,8 @@ class DealerAnswer:
 DOUBT = re.compile(
     r"\((best guess|stima|estimation|schatzung|estimacion)\)|(?<!\w)((ich )?glaube( ich)?|"
     r"(ich )?denke( ich)?|creo que|je crois que|credo che|penso che)(?!\w)|"
-    rf"(?<!\w)(({UNKNOWN})(\s+(mehr|plus|more|anymore|piu|mas|du tout|at all|genau))*|{HEDGE}|boh|"
+    rf"(?<!\w)(({UNKNOWN})(\s+(mehr|plus|more|anymore|piu|mas|du tout|at all|genau|proprio|davvero|"
+    rf"really|wirklich|gar nicht|vraiment|de verdad|para nada))*|{HEDGE}|boh|"
     r"best guess|i guess|supongo|wahrscheinlich|probablement|probablemente)(?!\w)",
     re.IGNORECASE,
 )
