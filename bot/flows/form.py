@@ -111,6 +111,9 @@ class Form(Flow):
     Step: ClassVar[type[StrEnum]]
     Data: ClassVar[type[FlowData]]
     STEPS: ClassVar[Mapping[Any, Ask]]
+    # Whether "back" leads to the first step when begin() went past it (a level chosen in
+    # the level list before the payment): False where nothing before was shown to the member.
+    back_to_first: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -132,7 +135,10 @@ class Form(Flow):
     def start(self, ctx: Context) -> None:
         data = self.Data.load(ctx.data)
         ctx.state["step"] = str(self.first)
-        self._follow(ctx, data, None, self.begin(ctx, data))
+        outcome = self.begin(ctx, data)
+        if not self.back_to_first and outcome is not SAID and ctx.flow == self.name:
+            ctx.state["step"] = None  # gone past the first step unasked: not a way back
+        self._follow(ctx, data, None, outcome)
 
     def handle(self, ctx: Context) -> bool:
         step = self._current(ctx)

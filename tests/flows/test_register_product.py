@@ -102,3 +102,19 @@ async def test_fix_details_goes_through_each_product_and_a_skip_is_remembered(
     products = member_state(app.uow(), email)["products"]
     assert [p["points_assigned"] for p in products] == [False, True]
     assert products[1]["country"] == "IT"
+
+
+async def test_the_first_question_offers_no_back_when_nothing_was_asked_before(chat):  # type: ignore[no-untyped-def]
+    """The model named in the first message: the serial is the first question, so no
+    "Back" (there is no earlier step the member saw); after it, Back returns to it."""
+    conversation = chat("sofia.conti@example.com")
+    said = await conversation.say("voglio registrare la mia EOS R5")
+    assert said.keys == ["register_product.ask_serial"]
+    assert "cmd:back" not in [payload for _, payload in said.buttons]
+    said = await conversation.say("indietro")
+    assert said.keys == ["common.cannot_go_back", "register_product.ask_serial"]
+    said = await conversation.say("012021009999")
+    assert said.keys == ["register_product.ask_date"]
+    assert "cmd:back" in [payload for _, payload in said.buttons]
+    said = await conversation.press("Indietro")
+    assert said.keys == ["register_product.ask_serial"]

@@ -149,6 +149,7 @@ class RegisterProduct(Form):
     name = "register_product"
     intents = frozenset({"register_product"})
     Step, Data, STEPS = Step, Data, STEPS
+    back_to_first = False  # a model named in the first message was never asked: no "Back"
 
     def asked_for(self, ctx: Context, folded: str) -> bool:
         """A model named with "register" in any words ("non vedo il pulsante blu, allora
