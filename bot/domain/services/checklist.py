@@ -27,7 +27,7 @@ def joining_checklist(uow: UnitOfWork, email: str) -> tuple[Item, ...]:
     state = member_state(uow, email)
     threshold = uow.policy.invitation_points
     products, points = state["products"], int(state["points"])
-    incomplete = [p["model"] for p in products if not p["points_assigned"]]
+    incomplete = [p for p in products if not p["points_assigned"]]
     invited = state["invitation"]["status"] != "none"
     membership = state["membership"]
     items = [
@@ -37,12 +37,11 @@ def joining_checklist(uow: UnitOfWork, email: str) -> tuple[Item, ...]:
         if products
         else Item("products", OPEN, "open"),
     ]
-    if products:
-        items.append(
-            Item("ticks", OPEN, "open", {"models": incomplete})
-            if incomplete
-            else Item("ticks", DONE, "done")
-        )
+    if products:  # R5: one line per product without its tick, with what it misses
+        items += [
+            Item("ticks", OPEN, "missing", {"model": p["model"], "missing": p["missing"]})
+            for p in incomplete
+        ] or [Item("ticks", DONE, "done")]
     needed = max(0, threshold - points)
     items.append(
         Item(

@@ -69,6 +69,8 @@ def _shown(params: dict[str, object]) -> dict[str, object]:
     shown = dict(params)
     if "level" in shown:
         shown["level"] = str(shown["level"]).title()
+    if "missing" in shown:
+        shown["missing"] = [Key(f"detail.{d}") for d in shown["missing"]]  # type: ignore[attr-defined]
     if "method" in shown:
         shown["method"] = Key(f"payment.{shown['method']}")
     return shown
