@@ -55,11 +55,11 @@ class NextSteps(Flow):
             for item in items
         ]
         opened = [STARTS[i.name] for i in items if i.state == OPEN and i.name in STARTS]
-        if not any(i.state != DONE for i in items):
-            ctx.say("next_steps.all_done", lines=lines)
+        menu = Button("next_steps.menu", "cmd:menu")
+        if not any(i.state == OPEN for i in items):  # "waiting" and R4 lines are not to do
+            ctx.say("next_steps.all_done", menu, lines=lines)
             return
         key = "next_steps.welcome" if welcome else "next_steps.list"
-        menu = Button("next_steps.menu", "cmd:menu")
         unique = list({b.payload: b for b in opened}.values())
         ctx.say(key, *unique, menu, lines=lines)
 
