@@ -120,24 +120,35 @@ class FaqBook:
         ]
         return cls(entries, words)
 
-    def candidates(self, said: tuple[str, ...], words: Words) -> set[int]:
-        """Entries with a word that Words.same() could match (others would score 0)."""
+    def candidates(
+        self, said: tuple[str, ...], words: Words, near: dict[str, set[int]]
+    ) -> set[int]:
+        """Entries with a word that Words.same() could match (others would score 0);
+        `near` keeps each word's entries, so a word several languages read is looked up once."""
         found: set[int] = set()
         for word in set(said) - words.cues:
-            found |= self.index.get(word, set())
-            if len(word) >= 4:
-                near = process.extract(
-                    word, self.long_words, scorer=fuzz.ratio, score_cutoff=85, limit=None
-                )
-                for match, _, _ in near:
-                    found |= self.index[match]
-                for other in self.long_words:
-                    if other[:5] == word[:5]:
-                        found |= self.index[other]
+            if word not in near:
+                near[word] = self.entries_near(word)
+            found |= near[word]
+        return found
+
+    def entries_near(self, word: str) -> set[int]:
+        """Entries using `word`, a spelling close to it, or a word with its first five letters."""
+        found = set(self.index.get(word, set()))
+        if len(word) >= 4:
+            close = process.extract(
+                word, self.long_words, scorer=fuzz.ratio, score_cutoff=85, limit=None
+            )
+            for match, _, _ in close:
+                found |= self.index[match]
+            for other in self.long_words:
+                if other[:5] == word[:5]:
+                    found |= self.index[other]
         return found
 
     def best(self, text: str, language: str, preempt: bool = False) -> Entry | None:
-        scored = []
+        scored: list[tuple[float, bool, Entry]] = []
+        near: dict[str, set[int]] = {}  # each word's entries, whichever language reads it
         for entries_language, words in self.words.items():  # the text read with its words
             said = words.of(text)
             if not said:
@@ -148,7 +159,7 @@ class FaqBook:
                     e.language == language,
                     e,
                 )
-                for e in (self.entries[n] for n in sorted(self.candidates(said, words)))
+                for e in (self.entries[n] for n in sorted(self.candidates(said, words, near)))
                 if e.language == entries_language and (e.preempt or not preempt)
             ]
         score, _, entry = max(scored, key=lambda s: s[:2], default=(0.0, False, None))
