@@ -13,13 +13,12 @@ from rapidfuzz import fuzz, process
 from bot.nlu.entities.dates import HEDGE, UNKNOWN
 from bot.nlu.entities.text import fold, squash
 
+GUESSES = r"boh|best guess|i guess"  # besides the dates' hedges ("forse", "je crois"...)
 VAGUE = (
     r"\b(un|una|a|an|ein|eine|einem|einen|un|une|una)\s+(negozio|shop|store|dealer|"
     r"rivenditore|laden|geschaft|fachhandel|magasin|boutique|tienda|comercio)\b|"
     r"\b(ein|eine|einem|einen|irgendein\w*)\s+\w*(laden|geschaft|handel|handler)\b|"
-    r"\b(online|internet|amazon|ebay)\b|\b(forse|maybe|probably|vielleicht|peut-etre|quizas)\b|"
-    r"\b(boh|best guess|stima|i guess|wahrscheinlich|probablement|probablemente|supongo)\b|"
-    rf"(?<!\w)({HEDGE})(?!\w)"
+    rf"\b(online|internet|amazon|ebay)\b|\b({GUESSES}|stima)\b|(?<!\w)({HEDGE})(?!\w)"
 )
 LEAD = re.compile(
     r"^(l'ho comprat[oa] |comprat[oa] |bought (it )?|gekauft |achete |comprado )?"
@@ -50,8 +49,7 @@ DOUBT = re.compile(
     r"\((best guess|stima|estimation|schatzung|estimacion)\)|(?<!\w)((ich )?glaube( ich)?|"
     r"(ich )?denke( ich)?|creo que|je crois que|credo che|penso che)(?!\w)|"
     rf"(?<!\w)(({UNKNOWN})(\s+(mehr|plus|more|anymore|piu|mas|du tout|at all|genau|proprio|davvero|"
-    rf"really|wirklich|gar nicht|vraiment|de verdad|para nada))*|{HEDGE}|boh|"
-    r"best guess|i guess|supongo|wahrscheinlich|probablement|probablemente)(?!\w)",
+    rf"really|wirklich|gar nicht|vraiment|de verdad|para nada))*|{HEDGE}|{GUESSES})(?!\w)",
     re.IGNORECASE,
 )
 
