@@ -149,7 +149,7 @@ def _command(ctx: Context, flows: Registry, typed: bool = True) -> bool:
     payload, text = ctx.payload or "", ctx.text.lower().lstrip("/")
     sure = typed and bool(ctx.nlu and ctx.nlu.confidence >= SURE)
     # a button or the command's own words first ("/start" is not the NLU's "cancel")
-    for intent in (None, ctx.intent if sure else None):
+    for intent in (None, ctx.intent) if sure else (None,):
         for command in COMMANDS:
             if command.meant(payload, text, intent):
                 command.run(ctx, flows)

@@ -50,7 +50,8 @@ def purchase_date(
 def country(
     ctx: Context, text: str, slots: dict[str, Slot], family: SerialFamily | None
 ) -> Slot | Problem:
-    code = find_country(ctx.entity("country") or text) or find_country(text)
+    named = ctx.entity("country")  # the NLU's span first, then the whole answer
+    code = (find_country(named) if named else None) or find_country(text)
     if code is None:
         return "country_unknown", {"text": text[:60]}
     return {"value": code, "guessed": bool(HEDGED.search(fold(text)))}

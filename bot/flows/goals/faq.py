@@ -68,7 +68,8 @@ class Words:
     def overlap(self, said: tuple[str, ...], variant: tuple[str, ...], strict: bool) -> float:
         """Weighted Dice: the share of both sides' words that the other side also has.
         Question words alone ("what does it mean?") never make a match; strict, a question
-        word said must be in the variant too ("can I pay by transfer?" is not "when...") ."""
+        word said must be in the variant too ("can I pay by transfer?" is not "when..."), and
+        a request without one is no question ("register a product")."""
         found = [w for w in said if any(self.same(w, v) for v in variant)]
         if not any(w not in self.cues for w in found):
             return 0.0
