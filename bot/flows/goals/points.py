@@ -39,8 +39,8 @@ class Points(Flow):
         lines = product_lines(summary.products)
         waiting = 0 if lines else migratable(ctx)
         if not lines:  # none yet: the old account's, when they can come over (R3)
-            lines = [Reply("points.can_migrate", {"count": waiting})] if waiting else []
-            lines = lines or [Reply("points.no_products")]
+            migrate = Reply("points.can_migrate", {"count": waiting})
+            lines = [migrate if waiting else Reply("points.no_products")]
         invitation = {
             InvitationStatus.NONE: Reply(
                 "points.invitation_none",
