@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.domain.ports import Clock
+from bot.domain.services.events import COMPLETED, Mark
 from bot.domain.unit_of_work import UnitOfWork
 from bot.flows.messages import Button, Reply, Turn
 from bot.nlu.entities.dealers import DealerDirectory
@@ -49,6 +51,11 @@ class Context:
         self.nlu = nlu
         self.replies: list[Reply] = []
         self.staff_news = False  # this turn queued something for staff (an escalation, a line)
+        # What the turn did, for the report: flows started and ended, handoffs, milestones;
+        # and how it went ("understood", "not_understood", "live": a person has the chat).
+        self.marks: list[Mark] = []
+        self.outcome = "understood"
+        self._aside: str | None = None
 
     # -- what the member sent ------------------------------------------------------------
     @property
@@ -104,6 +111,7 @@ class Context:
 
     def begin(self, flow: str, step: str | None = None, **data: Any) -> None:
         self.state.update(flow=flow, step=step, data=dict(data), history=[])
+        self.mark("flow", flow, "started")
 
     def goto(self, step: str) -> None:
         history = self.state.setdefault("history", [])
@@ -111,9 +119,31 @@ class Context:
             history.append(self.step)
         self.state["step"] = step
 
-    def finish(self) -> None:
+    def finish(self, outcome: str = COMPLETED) -> None:
+        """The flow ends: `outcome` is what it says of its goal (completed; declined by the
+        member at its confirmation; cancelled, or left for another goal)."""
+        if self.flow is not None and self._aside is None:
+            self.mark("flow", self.flow, outcome)
         for key in ("flow", "step", "data", "history"):
             self.state.pop(key, None)
+
+    @contextmanager
+    def aside(self, flow: str) -> Iterator[None]:
+        """A digression: `flow` answers inside the active flow, which then goes on where it
+        was (its step and data are kept; the answer counts as `flow` started and done)."""
+        saved = {key: self.state.get(key) for key in ("flow", "step", "data", "history")}
+        self.mark("flow", flow, "started")
+        self._aside = flow
+        try:
+            yield
+        finally:
+            self._aside = None
+            self.state.update(saved)
+        self.mark("flow", flow, COMPLETED)
+
+    def mark(self, kind: str, name: str, detail: str | None = None, **facts: Any) -> None:
+        """Records a fact of this turn for the report (`bot.domain.services.events`)."""
+        self.marks.append(Mark(kind, name, detail, **facts))
 
     def hand_over(self, flow: str, **data: Any) -> None:
         """This flow is done; `flow` starts now with `data` (the router starts it)."""

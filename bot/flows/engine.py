@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
@@ -26,16 +27,19 @@ from typing import Any
 from bot.domain.services import conversations, turns
 from bot.domain.services.accounts import account_language
 from bot.domain.services.conversations import ConversationState
+from bot.domain.services.events import Mark
 from bot.flows.base import Registry
 from bot.flows.context import Context, Services
 from bot.flows.messages import Reply, Turn
 from bot.flows.pipeline import Pipeline
 from bot.flows.reply_codec import encode_replies
-from bot.flows.router import offer_languages, route
+from bot.flows.router import SURE, offer_languages, route
 from bot.flows.seam import OnTheLoop, Seam
 from bot.nlu.engines import Parser
 from bot.nlu.greeting import past_the_greeting
 from bot.nlu.result import ParseResult
+from bot.observability.logs import conversation_scope
+from bot.observability.metrics import observe_nlu, observe_turn
 from bot.privacy.masking import hide_codes, redact
 from bot.privacy.passwords import MARKER, looks_like_password
 
@@ -55,6 +59,17 @@ class TurnOutcome:
     more_waiting: bool = False  # more events of this chat wait in the inbox
     staff_news: bool = False
     conversation_language: str | None = None
+    kind: str = "understood"  # how the turn went (the report's and the metrics' outcome)
+
+
+@dataclass
+class _Answered:
+    """What the flows made of a turn: the replies, and what the report records of it."""
+
+    replies: list[Reply]
+    staff_news: bool = False
+    outcome: str = "understood"
+    marks: list[Mark] | None = None
 
 
 class DialogueEngine:
@@ -92,11 +107,16 @@ class DialogueEngine:
         # (A stored event handled again carries the marker the inbox put in its place.)
         text = turn.text or ""
         password = answer is None and bool(text) and (MARKER in text or looks_like_password(text))
-        async with self._locks[turn.key], self.seam.slot():
-            nlu = None
-            if answer is None and turn.payload is None and turn.text and not password:
-                nlu = await self._understand(turn.text, self._nlu_language(turn.key))
-            outcome = await self.seam.run(self._commit_turn, turn, nlu, password, answer)
+        started = time.perf_counter()
+        with conversation_scope(turn.key):  # its log lines name the chat by a pseudonym
+            async with self._locks[turn.key], self.seam.slot():
+                nlu = None
+                if answer is None and turn.payload is None and turn.text and not password:
+                    nlu = await self._understand(turn.text, self._nlu_language(turn.key))
+                outcome = await self.seam.run(
+                    self._commit_turn, turn, nlu, password, answer, started
+                )
+        observe_turn(turn.channel, outcome.kind, time.perf_counter() - started)
         self._remember_language(turn.key, outcome.conversation_language)
         if outcome.staff_news and self.on_staff_news is not None:
             self.on_staff_news()  # e.g. wake the worker that posts to Slack
@@ -116,6 +136,7 @@ class DialogueEngine:
         nlu: ParseResult | None,
         password: bool,
         answer: list[Reply] | None,
+        started: float,
     ) -> TurnOutcome:
         with turns.open_turn(
             self.services.uow(), turn.key, turn.channel, turn.event_id
@@ -123,16 +144,18 @@ class DialogueEngine:
             if open_turn is None:
                 log.info("event %s of %s is not this turn's", turn.event_id, turn.key)
                 language = self._languages.get(turn.key, self.services.default_language)
-                return TurnOutcome([], language, handled=False, conversation_language=language)
+                return TurnOutcome(
+                    [], language, handled=False, conversation_language=language, kind="duplicate"
+                )
             conversation = open_turn.conversation
-            staff_news = False
             if answer is None:
                 services = replace(self.services, uow=open_turn.use_case_uow)
-                replies, staff_news = self._turn(services, conversation, turn, nlu, password)
+                answered = self._turn(services, conversation, turn, nlu, password)
             else:
-                replies = answer
+                answered = _Answered(answer, outcome="channel")
                 if conversation.language is None:
                     conversation.language = self._language(self.services, conversation, turn)
+            replies = answered.replies
             language = conversation.language or self.services.default_language
             if replies:
                 payload = {
@@ -145,6 +168,8 @@ class DialogueEngine:
                 # process has sent and not yet recorded as delivered.
                 behind = open_turn.undelivered > self.pipeline.unmarked(turn.key)
                 open_turn.queue_replies(payload, f"reply:{turn.key}:{event}", behind_others=behind)
+            marks = [self._turn_mark(turn, nlu, answered, started), *(answered.marks or ())]
+            open_turn.record(marks)
             open_turn.commit()
             queued = open_turn.queued
         return TurnOutcome(
@@ -153,8 +178,25 @@ class DialogueEngine:
             delivery_id=queued.delivery_id if queued else None,
             send_now=bool(queued and queued.send_now),
             more_waiting=open_turn.more_waiting,
-            staff_news=staff_news,
+            staff_news=answered.staff_news,
             conversation_language=conversation.language,
+            kind=answered.outcome,
+        )
+
+    def _turn_mark(
+        self, turn: Turn, nlu: ParseResult | None, answered: _Answered, started: float
+    ) -> Mark:
+        """The turn itself for the report: its outcome, the intent read, the milliseconds
+        to its answer, and a message not understood as the transcript keeps it (redacted)."""
+        text = None
+        if answered.outcome == "not_understood" and turn.text:
+            text = hide_codes(redact(turn.text))
+        return Mark(
+            "turn",
+            answered.outcome,
+            nlu.intent if nlu is not None else None,
+            text=text,
+            value=round((time.perf_counter() - started) * 1000, 1),
         )
 
     def _nlu_language(self, key: str) -> str | None:
@@ -172,8 +214,17 @@ class DialogueEngine:
             return await self._parse(text, language)
 
     async def _parse(self, text: str, language: str | None) -> ParseResult:
+        began = time.perf_counter()
         first = await self.parser.parse(text, language)
-        return await past_the_greeting(lambda rest: self.parser.parse(rest, language), text, first)
+        found = await past_the_greeting(lambda rest: self.parser.parse(rest, language), text, first)
+        fallback = None
+        if found.intent == "out_of_scope":
+            fallback = "out_of_scope"
+        elif found.confidence < SURE:
+            fallback = "low_confidence"
+        engine = getattr(self.parser, "name", type(self.parser).__name__)
+        observe_nlu(engine, time.perf_counter() - began, fallback=fallback)
+        return found
 
     def link(self, key: str, email: str, language: str | None = None) -> None:
         """A channel that already knows the member (the console's --as) links the chat."""
@@ -216,13 +267,14 @@ class DialogueEngine:
         turn: Turn,
         nlu: ParseResult | None,
         password: bool,
-    ) -> tuple[list[Reply], bool]:
-        """The replies, and whether the turn queued news for staff."""
+    ) -> _Answered:
+        """The replies, whether the turn queued news for staff, and what it did."""
         language = self._language(services, conversation, turn)
         self._remember(conversation.state, "member", self._as_kept(conversation.state, turn))
         if password:
             conversation.language = language
-            return [Reply("common.password_warning", delete_user_message=True)], False
+            warning = Reply("common.password_warning", delete_user_message=True)
+            return _Answered([warning], outcome="password")
         first_turn = conversation.language is None
         if nlu is not None and first_turn and nlu.language in self.languages:
             language = nlu.language
@@ -232,11 +284,13 @@ class DialogueEngine:
             offer_languages(ctx)
         if ctx.email != conversation.email:
             conversation.account_id = None  # linked (or unlinked) during this turn
+        if ctx.email is not None and conversation.email is None:
+            ctx.mark("milestone", "linked_chat")
         conversation.email = ctx.email
         conversation.language = ctx.language
         for reply in ctx.replies:
             self._remember(conversation.state, "bot", reply.key)
-        return ctx.replies, ctx.staff_news
+        return _Answered(ctx.replies, ctx.staff_news, ctx.outcome, ctx.marks)
 
     def _language(self, services: Services, conversation: ConversationState, turn: Turn) -> str:
         if conversation.language:

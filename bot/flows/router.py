@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.services.events import CANCELLED
 from bot.flows.base import Flow, Registry
 from bot.flows.context import Context
 from bot.flows.goals.handoff import escalate
@@ -65,6 +66,7 @@ def route(ctx: Context, flows: Registry) -> None:
 
 def _route(ctx: Context, flows: Registry) -> None:
     if live_turn(ctx):  # a person has the chat (relayed), or it asks for their rating
+        ctx.outcome = "live"
         return
     if ctx.flow is None and ctx.payload is None and _asked_for(ctx, flows):
         return
@@ -73,7 +75,7 @@ def _route(ctx: Context, flows: Registry) -> None:
     if ctx.payload and ctx.payload.startswith("flow:") and ctx.flow is not None:
         wanted = flows.get(ctx.payload.removeprefix("flow:"))
         if wanted is not None and wanted.name != ctx.flow:  # the member chose another goal
-            ctx.finish()
+            ctx.finish(CANCELLED)
             start(ctx, flows, wanted)
             return
     active = flows.get(ctx.flow)
@@ -117,6 +119,8 @@ def start(ctx: Context, flows: Registry, flow: Flow | None, **data: object) -> N
         menu(ctx)
         return
     ctx.state["misses"] = 0
+    if ctx.flow is not None and ctx.flow != flow.name:  # left for another goal (a person)
+        ctx.finish(CANCELLED)
     if flow.needs_account and ctx.email is None:
         linking = flows.get("link_account")
         if linking is not None:
@@ -166,7 +170,7 @@ def _back(ctx: Context, flows: Registry) -> None:
 
 def _cancel(ctx: Context, _flows: Registry) -> None:
     had_flow = ctx.flow is not None
-    ctx.finish()
+    ctx.finish(CANCELLED)
     menu(ctx, "common.cancelled" if had_flow else "common.nothing_to_cancel")
 
 
@@ -183,7 +187,7 @@ def _language(ctx: Context, flows: Registry) -> None:
 
 def _restart(ctx: Context, flows: Registry) -> None:
     """/start: a linked member sees where they are (their checklist), others the menu."""
-    ctx.finish()
+    ctx.finish(CANCELLED)
     checklist = flows.get("next_steps")
     if ctx.email is not None and checklist is not None:
         start(ctx, flows, checklist, welcome=True)
@@ -192,7 +196,7 @@ def _restart(ctx: Context, flows: Registry) -> None:
 
 
 def _show_menu(ctx: Context, _flows: Registry) -> None:
-    ctx.finish()
+    ctx.finish(CANCELLED)
     menu(ctx)
 
 
@@ -226,9 +230,8 @@ def _digression(ctx: Context, flows: Registry, active: Flow) -> bool:
     answer = flows.for_intent(ctx.intent)
     if answer is None or (answer.needs_account and ctx.email is None):
         return False
-    saved = {k: ctx.state.get(k) for k in ("flow", "step", "data", "history")}
-    answer.start(ctx)
-    ctx.state.update(saved)
+    with ctx.aside(answer.name):
+        answer.start(ctx)
     ctx.say("common.back_to_flow")
     active.reprompt(ctx)
     return True
@@ -238,6 +241,7 @@ def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
     misses = int(ctx.state.get("misses", 0)) + 1
     ctx.state["misses"] = misses
     if misses >= MISSES_BEFORE_PERSON:  # R14: a person takes over what the bot cannot
+        ctx.outcome = "not_understood"
         ctx.state["misses"] = 0
         number, _ = escalate(ctx, "misunderstood")
         ctx.say(
@@ -252,8 +256,10 @@ def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
         if _faq(ctx, flows):
             ctx.state["misses"] = 0
             return
+        ctx.outcome = "not_understood"
         menu(ctx, "common.not_understood")
         return
+    ctx.outcome = "not_understood"
     ctx.say("common.not_understood_step")
     active.reprompt(ctx)
 

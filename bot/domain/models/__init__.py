@@ -5,6 +5,7 @@ from bot.domain.models.base import Base
 from bot.domain.models.catalogue import Dealer, Level, Product
 from bot.domain.models.conversations import Conversation, ProcessedEvent
 from bot.domain.models.deliveries import Delivery
+from bot.domain.models.events import Event
 from bot.domain.models.inbox import InboxEvent
 from bot.domain.models.link_codes import LinkCode
 from bot.domain.models.membership import Invitation, Invoice, Membership
@@ -25,6 +26,7 @@ __all__ = [
     "Dealer",
     "Delivery",
     "Escalation",
+    "Event",
     "InboxEvent",
     "Invitation",
     "Invoice",

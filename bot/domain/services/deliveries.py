@@ -19,6 +19,8 @@ from bot.domain import errors
 from bot.domain.driver_sql import DriverConnection
 from bot.domain.models import Conversation, Escalation
 from bot.domain.models import Delivery as DeliveryRow
+from bot.domain.services import events
+from bot.domain.services.events import Mark
 from bot.domain.types import DeliveryTarget, MemberNotice
 from bot.domain.unit_of_work import UnitOfWork
 
@@ -310,6 +312,14 @@ def _tell_member_staff_unreachable(uow: UnitOfWork, escalation_id: int) -> None:
     queued = select(DeliveryRow.id).where(DeliveryRow.idempotency_key == key)
     if uow.session.scalar(queued) is None:  # once, however often the card fails
         notify_member(uow, escalation, kind, kind.value)
+        mark = Mark("staff_unreachable", escalation.reason, escalation_id=escalation.id)
+        events.record(
+            uow,
+            mark,
+            conversation_key=escalation.conversation_key,
+            language=escalation.language,
+            account_id=escalation.account_id,
+        )
 
 
 def _locked(uow: UnitOfWork, delivery_id: int) -> DeliveryRow:

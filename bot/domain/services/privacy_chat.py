@@ -41,6 +41,7 @@ from bot.domain.models import (
     OutboxEmail,
     ProcessedEvent,
 )
+from bot.domain.services import events
 from bot.domain.services.audit import record_staff_action
 from bot.domain.services.escalation_views import refresh_card
 from bot.domain.types import EscalationStatus
@@ -76,6 +77,7 @@ def forget_chat_in(uow: UnitOfWork, key: str) -> dict[str, int]:
         "inbox_events": delete_rows(uow, InboxEvent, InboxEvent.conversation_key == key),
         "deliveries": delete_rows(uow, Delivery, Delivery.conversation_key == key),
         "escalations": len(escalations),
+        "events": events.anonymise_chat(uow, key),
     }
     for escalation in escalations:
         counts["deliveries"] += forget_escalation(uow, escalation)

@@ -43,6 +43,7 @@ from bot.domain.models import (
     PasswordLinkToken,
     Registration,
 )
+from bot.domain.services import events
 from bot.domain.services.audit import record_staff_action
 from bot.domain.services.privacy_chat import (
     chat_keys,
@@ -80,6 +81,7 @@ def erase_member(uow: UnitOfWork, email: str, actor: str) -> Erasure:
         for escalation in uow.repo.escalations(account):  # those no chat is known for
             erased["deliveries"] += forget_escalation(uow, escalation)
             erased["escalations"] += 1
+        erased["events"] += events.anonymise_account(uow, account.id)
         erased["audit_log"] = _anonymise_audit(uow, emails, reference)
         personal = _delete_personal_rows(uow, account, emails)
         erased["link_codes"] = personal.pop("link_codes")  # all deleted, some revoked first

@@ -5,9 +5,10 @@ Older than `retention_days`: conversations idle that long (their state and trans
 processed event ids, inbound events done or set aside, deliveries that landed, and the
 transcript, context and chat key of escalations resolved that long ago, with their
 deliveries, landed or not (the escalation itself stays: reason, status, times, rating,
-its account). Sent mail older than `mail_retention_days`. Kept: the audit log (a record
-of staff actions), what is still on its way (pending events, other deliveries not
-landed, unsent mail), and the members' accounts (`member erase` removes one).
+its account). Sent mail older than `mail_retention_days`. Events (the report's figures)
+stay, without their text and their chat's name (each chat gets a random one). Kept: the
+audit log (a record of staff actions), what is still on its way (pending events, other
+deliveries not landed, unsent mail), and the members' accounts (`member erase` removes one).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.domain.models import (
     OutboxEmail,
     ProcessedEvent,
 )
+from bot.domain.services import events
 from bot.domain.services.privacy_chat import delete_rows
 from bot.domain.types import EscalationStatus, InboxStatus
 from bot.domain.unit_of_work import UnitOfWork
@@ -49,6 +51,7 @@ def purge(
             "deliveries": landed + of_escalations,
             "escalations": escalations,
             "outbox_emails": delete_rows(uow, OutboxEmail, OutboxEmail.sent_at < mail_cutoff),
+            "events": events.anonymise_before(uow, cutoff),
         }
         uow.commit()
         return counts

@@ -9,7 +9,8 @@
 lock for the transaction; SQLite: BEGIN IMMEDIATE, its one writer), then reads in one
 statement the event's place in the inbox, the conversation and its member, and whether
 an earlier message to the chat still waits. `commit` writes in one statement (PostgreSQL;
-three on SQLite) the event done, the conversation and the replies' delivery, and commits.
+three on SQLite) the event done, the conversation and the replies' delivery, with (one
+more statement, same round trip) what the turn did for the report (`events`), and commits.
 On PostgreSQL the lock and the read travel together, as do the write and the COMMIT
 (psycopg's pipeline mode): a turn costs two round trips, plus its use cases' own.
 So there is nothing to redo: a turn's domain effects happen once, with its answer.
@@ -33,8 +34,9 @@ from sqlalchemy import Executable, String, bindparam, func, insert, select, text
 from sqlalchemy import update as update_
 
 from bot.domain.driver_sql import DriverConnection
-from bot.domain.models import BusinessAccount, Conversation, Delivery, InboxEvent
+from bot.domain.models import BusinessAccount, Conversation, Delivery, Event, InboxEvent
 from bot.domain.services.conversations import ConversationState
+from bot.domain.services.events import Mark
 from bot.domain.types import DeliveryTarget, InboxStatus
 from bot.domain.unit_of_work import UnitOfWork
 
@@ -42,6 +44,7 @@ _INBOX = InboxEvent.__table__
 _CONVERSATIONS = Conversation.__table__
 _ACCOUNTS = BusinessAccount.__table__
 _DELIVERIES = Delivery.__table__
+_EVENTS = Event.__table__
 # While the turn's own process sends its replies, no delivery worker takes them.
 SENDER_LEASE = timedelta(seconds=30)
 
@@ -97,11 +100,12 @@ _EVENT_INSERT = insert(_INBOX).values(
     received_at=_NOW,
     **_EVENT_DONE,
 )
+_ACCOUNT_ID = func.coalesce(
+    bindparam("known_account_id", type_=Conversation.account_id.type),
+    select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.email == bindparam("email")).scalar_subquery(),
+)
 _CONVERSATION_VALUES = {
-    "account_id": func.coalesce(
-        bindparam("known_account_id", type_=Conversation.account_id.type),
-        select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.email == bindparam("email")).scalar_subquery(),
-    ),
+    "account_id": _ACCOUNT_ID,
     "language": bindparam("b_language"),
     "state": bindparam("b_state", type_=Conversation.state.type),
     "version": bindparam("b_version"),
@@ -120,6 +124,27 @@ _DELIVERY_INSERT = insert(_DELIVERIES).values(
     next_attempt_at=bindparam("b_next_attempt_at", type_=Delivery.next_attempt_at.type),
     created_at=_NOW,
 )
+
+
+_MARKED = ("kind", "name", "detail", "escalation_id", "text", "value")
+
+
+@cache
+def _events_insert(count: int) -> Executable:
+    """The turn's `count` events in one INSERT, with the conversation's channel, language
+    and account (the account as the conversation's write resolves it)."""
+    rows = [
+        {
+            "at": _NOW,
+            "channel": bindparam("b_channel"),
+            "language": bindparam("b_language"),
+            "conversation_key": _KEY,
+            "account_id": _ACCOUNT_ID,
+            **{c: bindparam(f"e{n}_{c}", type_=_EVENTS.c[c].type) for c in _MARKED},
+        }
+        for n in range(count)
+    ]
+    return insert(_EVENTS).values(rows)
 
 
 # PostgreSQL: turns of one conversation one at a time, across processes (an advisory lock
@@ -180,6 +205,7 @@ class OpenTurn:
         self._event_write, self._values = event
         self.undelivered = undelivered  # earlier messages to this chat not marked delivered
         self._delivery: dict[str, Any] | None = None
+        self._marks: list[Mark] = []
         self._behind = False
         self.queued: QueuedReplies | None = None
 
@@ -201,8 +227,13 @@ class OpenTurn:
             "b_next_attempt_at": now if behind_others else now + SENDER_LEASE,
         }
 
+    def record(self, marks: list[Mark]) -> None:
+        """What the turn did, for the report (`events`): written with the turn."""
+        self._marks = list(marks)
+
     def commit(self) -> None:
-        """Event done, conversation saved, replies queued, domain changes: all or nothing."""
+        """Event done, conversation saved, replies queued, events recorded, domain
+        changes: all or nothing."""
         conversation = self.conversation
         values = {
             **self._values,
@@ -214,15 +245,19 @@ class OpenTurn:
             "b_state": conversation.state,
             "b_version": conversation.version + 1,
         }
+        for n, mark in enumerate(self._marks):
+            values.update({f"e{n}_{c}": v for c, v in mark.row().items()})
+        events = [_events_insert(len(self._marks))] if self._marks else []
         shape = (self._event_write, conversation.version == 0, self._delivery is not None)
         self.uow.flush()  # what the use cases left unflushed belongs to this transaction
         if self.connection.dialect.name == "postgresql":  # the writes with the COMMIT
-            statements = [_one_statement(*shape)]
+            statements = [*events, _one_statement(*shape)]
             if not self.uow.used_domain:  # chat state only: no need to wait for the disk
                 statements.insert(0, _NO_FLUSH_WAIT)
             result = self.connection.pipelined(statements, values, commit=True)[-1]
         else:
-            result = self.connection.pipelined(_writes(*shape), values, commit=True)[-1]
+            statements = [*events, *_writes(*shape)]
+            result = self.connection.pipelined(statements, values, commit=True)[-1]
         if self._delivery is not None:
             self.queued = QueuedReplies(result.scalar_one(), send_now=not self._behind)
         self.uow.commit()  # the driver committed: SQLAlchemy's bookkeeping only

@@ -218,6 +218,8 @@ class Faq(Flow):
             answer = answer.replace("{sender}", ctx.uow().policy.mail_sender)
         buttons = [Button(f"faq.go.{b.partition(':')[2]}", b) for b in entry.buttons]
         ctx.say("faq.answer", *buttons, answer=answer, topic=entry.id)
+        ctx.mark("flow", self.name, "started")  # a question answered: the FAQ's goal
+        ctx.mark("flow", self.name, "completed")
         return True
 
     @staticmethod

@@ -33,6 +33,8 @@ def escalate(ctx: Context, reason: str) -> tuple[int, bool]:
         language=ctx.language,
     )
     already_open = already_open and ctx.escalation == number
+    if not already_open:
+        ctx.mark("handoff", reason, escalation_id=number)
     ctx.escalation = number
     ctx.staff_news = True
     return number, already_open

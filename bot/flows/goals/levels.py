@@ -132,6 +132,7 @@ def choose(ctx: Context, data: LevelData, code: str) -> bool:
         ctx.say("level_choice.locked", name=option.name, needed=option.points_needed)
     else:
         data.level, data.level_name = option.code, option.name
+        ctx.mark("milestone", "level_chosen")
         return True
     return False
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain import errors
+from bot.domain.services.events import CANCELLED, DECLINED
 from bot.domain.services.migration import MigrationOutcome, migrate_products, migration_preview
 from bot.flows.base import yes_no
 from bot.flows.context import Context
@@ -51,7 +52,7 @@ def preview(ctx: Context, data: Data) -> None:
 def confirmed(ctx: Context, data: Data) -> Outcome:
     assert ctx.email is not None
     if ctx.said_no():
-        ctx.finish()
+        ctx.finish(DECLINED)
         ctx.say("migrate_products.declined", Button("menu.migrate", "flow:migrate_products"))
         return DONE
     if not ctx.said_yes():
@@ -72,7 +73,7 @@ def why_not(ctx: Context, data: Data) -> None:
 def chosen(ctx: Context, data: Data) -> Outcome:
     if ctx.payload == SUPPORT:
         number, _ = escalate(ctx, "no_migration")
-        ctx.finish()
+        ctx.finish(CANCELLED)  # left for a person (R4)
         ctx.say("migrate_products.escalated", number=str(number))
         return DONE
     if ctx.payload == "flow:register_product" or ctx.intent == "register_product":

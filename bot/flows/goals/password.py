@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from bot.domain import errors
 from bot.domain.services.accounts import password_is_set, send_password_link
+from bot.domain.services.events import DECLINED
 from bot.domain.types import PasswordLinkPurpose
 from bot.flows.base import yes_no
 from bot.flows.context import Context
@@ -33,7 +34,7 @@ def offer(ctx: Context, data: Data) -> None:
 
 def confirmed(ctx: Context, data: Data) -> Outcome:
     if ctx.said_no():
-        ctx.finish()
+        ctx.finish(DECLINED)
         ctx.say("password.not_sent")
         return DONE
     if not ctx.said_yes():

@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain import errors
+from bot.domain.services.events import DECLINED
 from bot.domain.services.membership import enrol, level_choices
 from bot.domain.types import PaymentMethod
 from bot.flows.base import yes_no
@@ -89,7 +90,7 @@ def confirmed(ctx: Context, data: LevelData) -> Outcome:
         data.method = method
         return Step.CONFIRM
     if ctx.said_no():
-        ctx.finish()
+        ctx.finish(DECLINED)
         ctx.say("payment.not_enrolled", Button("menu.levels", "flow:level_choice"))
         return DONE
     if ctx.said_yes():
