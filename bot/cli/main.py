@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, db, inbox, mail, member, nlu, privacy, run, staff, web, worker
+from bot.cli import chat, db, inbox, mail, member, nlu, privacy, report, run, staff, web, worker
 
 app = typer.Typer(
     help="CPS support bot: members, database, chat channels and priority support.",
@@ -22,6 +22,7 @@ app.add_typer(worker.app, name="worker")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(mail.app, name="mail")
 app.add_typer(web.app, name="web")
+app.command("report")(report.report)
 
 
 def main() -> None:

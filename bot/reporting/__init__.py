@@ -1,0 +1,1 @@
+"""The analytics report rendered for people: one self-contained HTML page (`html.py`)."""
