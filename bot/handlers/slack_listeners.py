@@ -55,8 +55,9 @@ class StaffListeners(CardButtons, ThreadReplies):
         user = event["user"]
         if await self.directory.is_staff(user):
             views = await self._db(self.desk.handoff.queue)
+            week = await self._db(self.desk.staff.last_week)
             now = self.desk.uow().clock.now()
-            published = home(views, now, self.desk.sla_minutes)
+            published = home(views, now, self.desk.sla_minutes, week)
         else:
             published = {"type": "home", "blocks": [mrkdwn(REFUSED)]}
         await client.views_publish(user_id=user, view=published)

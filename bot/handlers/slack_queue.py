@@ -18,10 +18,17 @@ from bot.handlers.slack_escalation_lines import EscalationView, age, reason_labe
 HOME_LIMIT = 40  # a Home view holds at most 100 blocks: two per escalation, some headroom
 
 
-def home(views: list[EscalationView], now: datetime, sla_minutes: float) -> dict[str, Any]:
-    """The App Home tab: open and claimed escalations, oldest first, each with its SLA state."""
+def home(
+    views: list[EscalationView],
+    now: datetime,
+    sla_minutes: float,
+    week: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The App Home tab: the last 7 days' headline figures (`week`, the report's overall
+    section), then open and claimed escalations, oldest first, each with its SLA state."""
     sla = age(timedelta(minutes=sla_minutes))
-    blocks: list[Block] = [
+    blocks: list[Block] = headline(week) if week is not None else []
+    blocks += [
         {"type": "header", "text": plain("Open escalations")},
         {
             "type": "context",
@@ -63,3 +70,43 @@ def queue_text(views: list[EscalationView], now: datetime, sla_minutes: float) -
             f" · {sla_line(view, now, sla_minutes)}"
         )
     return cut("\n".join(lines), 3000)
+
+
+def headline(week: dict[str, Any]) -> list[Block]:
+    """The last 7 days in a few figures: how much the bot solved alone, how often a person
+    was needed, how often it did not understand, how members rated the people."""
+    contained, fallback = week["containment"], week["fallback"]
+    csat, handoffs = week["csat"], week["handoffs"]
+    claim = handoffs["time_to_claim"]["median_seconds"]
+    rating = "—" if csat["average"] is None else f"{csat['average']:.1f} / 5"
+    fields = [
+        ("Conversations", str(week["conversations"])),
+        ("Solved by the bot", _percent(contained["rate"])),
+        ("Handed to a person", _percent(contained["handoff_rate"])),
+        ("Not understood", f"{_percent(fallback['rate'])} of {fallback['turns']} messages"),
+        ("Rating of the people", f"{rating} ({csat['ratings']} rated)"),
+        ("Median time to claim", "—" if claim is None else age(timedelta(seconds=claim))),
+    ]
+    period = week["period"]
+    return [
+        {"type": "header", "text": plain("Last 7 days")},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in fields],
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{period['since']} to {period['until']} (UTC) · "
+                    "`cps-bot report` has every figure, per language and channel",
+                }
+            ],
+        },
+        {"type": "divider"},
+    ]
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.0f}%"

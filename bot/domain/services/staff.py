@@ -6,6 +6,7 @@ land together or not at all. `actor` is the staff member's Slack user id.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from bot.domain.models import BusinessAccount, LegacyAccount, Membership
 from bot.domain.repository import normalise_email
 from bot.domain.services import mail_delivery, membership
 from bot.domain.services.accounts import issue_password_link
+from bot.domain.services.analytics import build_report
 from bot.domain.services.audit import record_staff_action
 from bot.domain.services.deliveries import notify_account_chats
 from bot.domain.services.member_state import state_of
@@ -24,6 +26,8 @@ from bot.domain.services.points import (
 )
 from bot.domain.types import MemberNotice, PasswordLinkPurpose, PasswordState
 from bot.domain.unit_of_work import UnitOfWork
+
+WEEK = 7
 
 
 def find_member(uow: UnitOfWork, actor: str, query: str) -> dict[str, Any] | None:
@@ -66,6 +70,14 @@ def resend_password_link(uow: UnitOfWork, actor: str, email: str) -> None:
             uow, actor, "resend_password_link", account.email, {"purpose": purpose.value}
         )
         uow.commit()
+
+
+def last_week(uow: UnitOfWork) -> dict[str, Any]:
+    """The last 7 days' figures, today included (the App Home's headline): the report's
+    `overall` section with its `period`."""
+    today = uow.clock.now().date()
+    figures = build_report(uow, today - timedelta(days=WEEK - 1), today)
+    return {"period": figures["period"], **figures["overall"]}
 
 
 def failed_mails(uow: UnitOfWork) -> list[mail_delivery.FailedMail]:
