@@ -190,7 +190,9 @@ def _restart(ctx: Context, flows: Registry) -> None:
     ctx.finish(CANCELLED)
     checklist = flows.get("next_steps")
     if ctx.email is not None and checklist is not None:
+        counted = len(ctx.marks)
         start(ctx, flows, checklist, welcome=True)
+        del ctx.marks[counted:]  # a greeting, not a goal reached: the report does not count it
         return
     menu(ctx, "common.welcome")
 

@@ -160,3 +160,14 @@ async def test_past_retention_events_lose_their_text_and_chat(app, chat, clock) 
     report = build_report(app.uow(), DAY, DAY)["overall"]
     assert report["fallback"]["not_understood"] == 1 and report["conversations"] == 1
     assert privacy.purge_now(app.uow())["events"] == 0  # once is enough
+
+
+async def test_the_welcome_checklist_is_no_goal_reached(app, chat) -> None:  # type: ignore[no-untyped-def]
+    giulia = chat("giulia.rossi@example.com", "giulia")
+    assert "next_steps.welcome" in (await giulia.say("/start")).keys
+    shown = figures(app)
+    assert shown["flows"] == {} and shown["containment"]["unresolved"] == 1
+    assert "next_steps.list" in (await giulia.say("what do I still need to do?")).keys
+    asked = figures(app)
+    assert asked["flows"]["next_steps"]["completed"] == 1  # asked for: an answer
+    assert asked["containment"]["contained"] == 1
