@@ -52,6 +52,7 @@ def mail_worker(
         name="mail",
     )
     worker.batch = MAIL_BATCH
+    worker.count_failures = False  # the mailer counts sent, retried, failed (cps_emails_total)
     return worker
 
 

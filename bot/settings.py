@@ -26,6 +26,7 @@ SECRET_KEYS = frozenset(
         "smtp_password",
         "keycloak_client_secret",
         "web_secret_key",
+        "metrics_token",
     }
 )
 
@@ -56,12 +57,20 @@ class Settings(BaseSettings):
     # The members' web app (`cps-bot web`): the password page. Links are
     # `{web_base_url}/password/{token}`; the app listens on web_listen_host:web_listen_port
     # (behind TLS in production). CPS_WEB_SECRET_KEY signs its forms (environment only).
+    # Its `GET /metrics` (Prometheus; also beside the webhook) is open while
+    # CPS_METRICS_TOKEN (environment only) is unset, for a scraper on the internal network;
+    # once it is set, a scrape must send `Authorization: Bearer <token>` (else 401).
     web_base_url: str
     web_listen_host: str = "127.0.0.1"
     web_listen_port: int = Field(default=8090, ge=1, le=65535)
     # Password submissions taken per client address in a sliding window (in-process).
     web_rate_limit_posts: int = Field(default=10, ge=1, le=10_000)
     web_rate_limit_window_seconds: float = Field(default=60, gt=0, le=86_400)
+
+    # Log lines on stderr: "text" (readable lines) or "json" (one JSON object per line, for
+    # a log collector); `--log-format` on `cps-bot run`, `worker` and `web` overrides it.
+    # Either way a turn's lines carry its conversation's pseudonym, never member text.
+    log_format: Literal["text", "json"] = "text"
 
     # R1 and the rules' numbers.
     password_link_ttl_minutes: int = Field(gt=0, le=7 * 24 * 60)
@@ -164,6 +173,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     keycloak_client_secret: SecretStr | None = None
     web_secret_key: SecretStr | None = None
+    metrics_token: SecretStr | None = None
 
     @field_validator("default_language")
     @classmethod

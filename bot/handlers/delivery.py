@@ -13,6 +13,8 @@ never before a `Retry-After`.
   same escalation in that round are deferred to at least its next attempt, so a thread
   line never lands before its card and staff replies reach the member in order.
 - `wake()` makes the running loop deliver at once (a new escalation needs no poll wait).
+- Each failed attempt counts in `cps_deliveries_failed_total{channel}` (unless
+  `count_failures` is off: the mail worker's mailer counts its own, `cps_emails_total`).
 
 The outbox operations (`take_due`, `delivered`, `failed` of bot/domain/services/handoff.py)
 are passed in as `outbox`: channel adapters do not import domain services themselves.
@@ -26,6 +28,8 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.observability.metrics import observe_delivery_failed
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -112,6 +116,7 @@ class DeliveryWorker:
         self.backoff_max = backoff_max_seconds
         self.batch = batch
         self.name = name
+        self.count_failures = True  # in cps_deliveries_failed_total
         self._wakeup = asyncio.Event()
         self._round = asyncio.Lock()
         self._stopping = False
@@ -176,6 +181,8 @@ class DeliveryWorker:
         attempt = delivery.attempts + 1
         what = f"{self.name}: delivery {delivery.id} ({delivery.target}) attempt {attempt}"
         log.log(level, "%s: %s", what, reason)
+        if self.count_failures:
+            observe_delivery_failed(delivery.target, delivery.conversation_key)
         next_at = self._failed(delivery, reason, retry_after)
         self.wake_at(next_at)
         return next_at

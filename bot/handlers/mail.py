@@ -19,6 +19,7 @@ What the server answers decides what happens to the mail:
   fix, not the member's address: retried too, and logged as an error, so one mistake in
   config.yml never marks every member's mail failed.
 Reasons are the server's words with e-mail addresses masked; secrets are never logged.
+Each answer counts in `cps_emails_total{outcome}`: sent, failed (for good) or retried.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pydantic import SecretStr
 
 from bot.handlers.delivery import RetryLater
 from bot.handlers.mail_render import MailRenderer
+from bot.observability.metrics import EMAILS
 from bot.privacy.masking import mask_emails
 
 if TYPE_CHECKING:
@@ -144,11 +146,14 @@ class SmtpMailer:
             result = await self._submit(mail)
         except Exception:
             self.counts.retried += 1
+            EMAILS.labels(outcome="retried").inc()
             raise
         if "refused" in result:
             self.counts.failed += 1
+            EMAILS.labels(outcome="failed").inc()
         else:
             self.counts.sent += 1
+            EMAILS.labels(outcome="sent").inc()
         return result
 
     async def _submit(self, mail: OutboxMail) -> dict[str, Any]:

@@ -6,7 +6,9 @@ Two ways out, one way of sending:
   once Telegram took them; a 429, a 5xx or a lost connection leaves them to the worker.
 - `deliver`: what the delivery worker sends (bot.handlers.delivery): replies that could not
   leave at once, and notices no turn asked for (a person took the chat, wrote...).
-A member who blocked the bot ends the delivery: retrying would never land.
+A member who blocked the bot ends the delivery: retrying would never land. An attempt
+that failed counts in `cps_deliveries_failed_total{channel="telegram"}` (the worker's
+attempts are counted by the worker).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from bot.flows.notices import notice_replies
 from bot.flows.pipeline import Pipeline
 from bot.handlers.delivery import DeliveryWorker, RetryLater
 from bot.handlers.telegram_render import Renderer
+from bot.observability.logs import conversation_scope
+from bot.observability.metrics import DELIVERIES_FAILED
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -59,6 +63,7 @@ class TelegramOutbound:
             return False
         except RetryLater as exc:
             log.warning("delivery %s not sent yet (%s): the worker retries it", delivery_id, exc)
+            DELIVERIES_FAILED.labels(channel=CHANNEL).inc()
             next_at = self.pipeline.failed(delivery_id, exc.reason, retry_after=exc.retry_after)
             if self.worker is not None:
                 self.worker.wake_at(next_at)
@@ -93,7 +98,8 @@ class TelegramOutbound:
         try:
             return await self.render.send(bot, chat_id, language, replies)
         except Forbidden as exc:  # the member blocked the bot: retrying would never land
-            log.warning("chat %s cannot be written to (%s): not delivered", chat_id, exc)
+            with conversation_scope(f"{CHANNEL}:{chat_id}"):  # the chat by its pseudonym
+                log.warning("the chat cannot be written to (%s): not delivered", exc)
             raise Undeliverable(type(exc).__name__) from exc
         except RetryAfter as exc:
             raise RetryLater("Telegram asked to wait", _seconds(exc.retry_after)) from exc

@@ -12,6 +12,7 @@ from bot.nlu.entities.extractor import EntityExtractor
 from bot.nlu.intent_model import IntentModel, load_or_train
 from bot.nlu.language import detect_language
 from bot.nlu.result import Entity, ParseResult
+from bot.observability.metrics import NLU_FALLBACKS
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 1000  # a 4,000-character message is understood from its start, in bounded time
@@ -66,7 +67,8 @@ class EmbeddedEngine:
 
 
 class RasaEngine:
-    """Asks the Rasa server; while it is down the embedded engine answers (one warning)."""
+    """Asks the Rasa server; while it is down the embedded engine answers (one warning, and
+    `cps_nlu_fallbacks_total{engine="rasa",reason="server_unavailable"}` per message)."""
 
     name = "rasa"
     local = False
@@ -94,7 +96,8 @@ class RasaEngine:
         if not any(c.isalnum() for c in text):
             return self.fallback.parse_now(text, language)
         answer = await self._ask(text)
-        if answer is None:
+        if answer is None:  # counted, so a dashboard shows how long Rasa was away
+            NLU_FALLBACKS.labels(engine="rasa", reason="server_unavailable").inc()
             return self.fallback.parse_now(text, language)
         return self._result(text, answer, language)
 

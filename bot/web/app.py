@@ -4,8 +4,9 @@
     routes = web_routes(settings, uow, identity, health=False)                # beside a webhook
 
 Routes: GET/POST /password/{token} (the password page), GET /healthz, /static/ (the page's
-one stylesheet and one script; no third-party asset). Every answer carries the security
-headers (`security_headers`); uvicorn's access log shows no link token (`access_log`).
+one stylesheet and one script; no third-party asset), GET /metrics (Prometheus, beside a
+webhook too: `metrics_route`). Every answer carries the security headers
+(`security_headers`); uvicorn's access log shows no link token (`access_log`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from starlette.staticfiles import StaticFiles
 
 from bot.domain.ports import IdentityStore
 from bot.flows.i18n import Catalogs, default_catalogs
+from bot.flows.operations import OperationsReader
 from bot.flows.password_page import PasswordPage
+from bot.observability.exposition import metrics_registry
 from bot.settings import Settings
 from bot.web.access_log import mask_link_tokens
 from bot.web.form_tokens import FormTokens
+from bot.web.metrics_route import MetricsRoute
 from bot.web.password_routes import PasswordRoutes
 from bot.web.rate_limit import SlidingWindow
 from bot.web.rendering import Renderer
@@ -59,11 +63,14 @@ def web_routes(
         settings.web_rate_limit_posts, settings.web_rate_limit_window_seconds, clock
     )
     password = PasswordRoutes(page, renderer, forms, limiter, on_notified)
+    operations = OperationsReader(uow, settings.handoff_claim_sla_minutes)
+    metrics = MetricsRoute(metrics_registry(operations.snapshot), settings.metrics_token)
     secured = [Middleware(SecurityHeaders)]
     routes: list[BaseRoute] = [
         Route("/password/{token}", password.show, methods=["GET"], middleware=secured),
         Route("/password/{token}", password.submit, methods=["POST"], middleware=secured),
         Mount("/static", app=StaticFiles(directory=STATIC), middleware=secured),
+        Route("/metrics", metrics.serve, methods=["GET"], middleware=secured),
     ]
     if health:
         routes.append(Route("/healthz", healthz, methods=["GET"], middleware=secured))
