@@ -9,7 +9,13 @@ import os
 import typer
 
 from bot.cli.context import fail, open_app
-from bot.cli.redaction import RedactingFormatter, configure_logging, secrets_of
+from bot.cli.redaction import (
+    LOG_FORMAT_OPTION,
+    RedactingFormatter,
+    configure_logging,
+    secrets_of,
+    start_logging,
+)
 from bot.settings import Settings, SettingsError, load_settings
 
 __all__ = ["RedactingFormatter", "app", "configure_logging", "secrets_of", "telegram_settings"]
@@ -22,13 +28,14 @@ def run(
     mode: str | None = typer.Option(
         None, "--mode", help="polling or webhook (default: telegram_mode in config.yml)."
     ),
+    log_format: str | None = LOG_FORMAT_OPTION,
 ) -> None:
     """Serves members on Telegram until stopped (Ctrl-C)."""
     settings = telegram_settings()
     mode = mode or settings.telegram_mode
     if mode not in ("polling", "webhook"):
         raise fail(f"--mode must be polling or webhook, not {mode!r}", 2)
-    configure_logging(secrets_of(settings))
+    start_logging(settings, log_format)
 
     from telegram.ext import ApplicationBuilder
 

@@ -2,8 +2,9 @@
 `web_listen_host:web_listen_port` (options override), for members at `web_base_url`.
 
 Behind the reverse proxy that holds TLS, client addresses come from X-Forwarded-For
-(trusted from 127.0.0.1 only, uvicorn's default). Log lines are redacted like the bot's,
-and the access log shows "/password/[token]", never a link's token.
+(trusted from 127.0.0.1 only, uvicorn's default). Log lines (uvicorn's too, text or JSON:
+`--log-format`) are redacted like the bot's, and the access log shows "/password/[token]",
+never a link's token. `GET /metrics` serves Prometheus (`bot.web.metrics_route`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.context import fail, open_app
-from bot.cli.redaction import configure_logging, secrets_of
+from bot.cli.redaction import LOG_FORMAT_OPTION, start_logging
 from bot.settings import SettingsError
 
 app = typer.Typer(help="Serve the members' web app (the password page).")
@@ -21,6 +22,7 @@ app = typer.Typer(help="Serve the members' web app (the password page).")
 def web(
     host: str | None = typer.Option(None, "--host", help="Default: web_listen_host."),
     port: int | None = typer.Option(None, "--port", help="Default: web_listen_port."),
+    log_format: str | None = LOG_FORMAT_OPTION,
 ) -> None:
     """Serves the password page until stopped (Ctrl-C)."""
     import uvicorn
@@ -30,7 +32,7 @@ def web(
 
     with open_app() as bot_app:
         settings = bot_app.settings
-        configure_logging(secrets_of(settings))
+        start_logging(settings, log_format)
         try:
             identity = build_identity_store(settings)
         except SettingsError as exc:

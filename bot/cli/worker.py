@@ -15,16 +15,17 @@ import signal
 import typer
 
 from bot.cli.context import fail
-from bot.cli.run import configure_logging, secrets_of, telegram_settings
+from bot.cli.redaction import LOG_FORMAT_OPTION, start_logging
+from bot.cli.run import telegram_settings
 
 app = typer.Typer(help="Handle stored turns and send deliveries, without a listener.")
 
 
 @app.callback(invoke_without_command=True)
-def worker() -> None:
+def worker(log_format: str | None = LOG_FORMAT_OPTION) -> None:
     """Runs until stopped (Ctrl-C, SIGTERM)."""
     settings = telegram_settings()
-    configure_logging(secrets_of(settings))
+    start_logging(settings, log_format)
 
     from telegram.ext import ApplicationBuilder
 

@@ -142,7 +142,7 @@ class DialogueEngine:
             self.services.uow(), turn.key, turn.channel, turn.event_id
         ) as open_turn:
             if open_turn is None:
-                log.info("event %s of %s is not this turn's", turn.event_id, turn.key)
+                log.info("event %s is not this turn's", turn.event_id)  # the scope names the chat
                 language = self._languages.get(turn.key, self.services.default_language)
                 return TurnOutcome(
                     [], language, handled=False, conversation_language=language, kind="duplicate"
