@@ -69,9 +69,7 @@ async def measure(url: str, rounds: int, nlu) -> dict[bool, tuple[float, float]]
                     walls[on] += wall
                     cpu[on] += spent
         recording(True)
-        return {
-            on: (statistics.median(walls[on]), cpu[on] / len(walls[on]) * 1000) for on in walls
-        }
+        return {on: (statistics.median(walls[on]), cpu[on] / len(walls[on]) * 1000) for on in walls}
     finally:
         app.close()
 
