@@ -50,6 +50,7 @@ class Conversation:
     language: str | None = None
     started: datetime | None = None
     events: list[EventRow] = field(default_factory=list)
+    ended: tuple[str, str | None] = ("unresolved", None)  # `outcome`, once all is known
 
     def outcome(self, unreachable: frozenset[int]) -> tuple[str, str | None]:
         """("contained" | "handed_off" | "unresolved", the handoff's reason)."""
@@ -77,8 +78,10 @@ def build_report(
         rows = load(uow, start, end)
         now = now or uow.clock.now()
     conversations = _conversations(rows.events)
+    for conversation in conversations:
+        conversation.ended = conversation.outcome(rows.unreachable)
     member_places = _member_places(rows.events)
-    figures = _Figures(rows.unreachable, rows.journeys, member_places, start, end)
+    figures = _Figures(rows.journeys, member_places, start, end)
 
     def section(keep: Callable[[str | None, str | None], bool]) -> dict[str, Any]:
         return figures.section(
@@ -137,7 +140,6 @@ def _member_places(events: list[EventRow]) -> dict[int, set[tuple[str | None, st
 
 @dataclass
 class _Figures:
-    unreachable: frozenset[int]
     journeys: dict[int, JourneyRow]
     places: dict[int, set[tuple[str | None, str | None]]]
     start: datetime
@@ -163,7 +165,7 @@ class _Figures:
         }
 
     def containment(self, conversations: list[Conversation]) -> dict[str, Any]:
-        outcomes = [c.outcome(self.unreachable) for c in conversations]
+        outcomes = [c.ended for c in conversations]
         count = Counter(kind for kind, _ in outcomes)
         reasons = Counter(reason for _, reason in outcomes if reason)
         total = len(conversations)
@@ -222,7 +224,7 @@ class _Figures:
         by_day: defaultdict[date, Counter[str]] = defaultdict(Counter)
         for conversation in conversations:
             assert conversation.started is not None
-            kind, _ = conversation.outcome(self.unreachable)
+            kind, _ = conversation.ended
             by_day[conversation.started.date()][kind] += 1
         days = []
         for n in range((until - since).days + 1):
