@@ -16,9 +16,7 @@ from typing import Any
 import typer
 
 from bot.cli.context import fail, open_app
-from bot.domain.services.analytics import build_report
-
-DEFAULT_DAYS = 7
+from bot.domain.services.analytics import WEEK_DAYS, build_report
 
 
 def report(
@@ -31,7 +29,7 @@ def report(
     with open_app() as bot_app:
         today = bot_app.clock.now().date()
         last = _day(until, "--until") if until else today
-        first = _day(since, "--since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
+        first = _day(since, "--since") if since else last - timedelta(days=WEEK_DAYS - 1)
         if first > last:
             raise fail(f"--since ({first}) is after --until ({last})", 2)
         figures = build_report(bot_app.uow(), first, last)

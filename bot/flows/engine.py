@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.domain.services import conversations, turns
@@ -69,7 +69,7 @@ class _Answered:
     replies: list[Reply]
     staff_news: bool = False
     outcome: str = "understood"
-    marks: list[Mark] | None = None
+    marks: list[Mark] = field(default_factory=list)
 
 
 class DialogueEngine:
@@ -168,8 +168,7 @@ class DialogueEngine:
                 # process has sent and not yet recorded as delivered.
                 behind = open_turn.undelivered > self.pipeline.unmarked(turn.key)
                 open_turn.queue_replies(payload, f"reply:{turn.key}:{event}", behind_others=behind)
-            marks = [self._turn_mark(turn, nlu, answered, started), *(answered.marks or ())]
-            open_turn.record(marks)
+            open_turn.record([self._turn_mark(turn, nlu, answered, started), *answered.marks])
             open_turn.commit()
             queued = open_turn.queued
         return TurnOutcome(
@@ -187,7 +186,8 @@ class DialogueEngine:
         self, turn: Turn, nlu: ParseResult | None, answered: _Answered, started: float
     ) -> Mark:
         """The turn itself for the report: its outcome, the intent read, the milliseconds
-        to its answer, and a message not understood as the transcript keeps it (redacted)."""
+        to its answer, and a message not understood, redacted and its digits hidden (it
+        may have been typed at a step that asked for a code)."""
         text = None
         if answered.outcome == "not_understood" and turn.text:
             text = hide_codes(redact(turn.text))

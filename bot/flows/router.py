@@ -75,8 +75,7 @@ def _route(ctx: Context, flows: Registry) -> None:
     if ctx.payload and ctx.payload.startswith("flow:") and ctx.flow is not None:
         wanted = flows.get(ctx.payload.removeprefix("flow:"))
         if wanted is not None and wanted.name != ctx.flow:  # the member chose another goal
-            ctx.finish(CANCELLED)
-            start(ctx, flows, wanted)
+            start(ctx, flows, wanted)  # which ends this one, as cancelled
             return
     active = flows.get(ctx.flow)
     if active is not None and ctx.step in active.free_text_steps:
@@ -242,8 +241,11 @@ def _digression(ctx: Context, flows: Registry, active: Flow) -> bool:
 def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
     misses = int(ctx.state.get("misses", 0)) + 1
     ctx.state["misses"] = misses
+    if misses < MISSES_BEFORE_PERSON and active is None and _faq(ctx, flows):
+        ctx.state["misses"] = 0  # the FAQ knew it: understood after all
+        return
+    ctx.outcome = "not_understood"
     if misses >= MISSES_BEFORE_PERSON:  # R14: a person takes over what the bot cannot
-        ctx.outcome = "not_understood"
         ctx.state["misses"] = 0
         number, _ = escalate(ctx, "misunderstood")
         ctx.say(
@@ -255,13 +257,8 @@ def _misunderstood(ctx: Context, flows: Registry, active: Flow | None) -> None:
             ctx.say("handoff.not_linked")
         return
     if active is None:
-        if _faq(ctx, flows):
-            ctx.state["misses"] = 0
-            return
-        ctx.outcome = "not_understood"
         menu(ctx, "common.not_understood")
         return
-    ctx.outcome = "not_understood"
     ctx.say("common.not_understood_step")
     active.reprompt(ctx)
 

@@ -14,6 +14,7 @@ from typing import Any
 from bot.handlers.slack_blocks import Block, cut, esc, mrkdwn, plain
 from bot.handlers.slack_card import VIEW
 from bot.handlers.slack_escalation_lines import EscalationView, age, reason_label, sla_line
+from bot.reporting.formats import short_rate
 
 HOME_LIMIT = 40  # a Home view holds at most 100 blocks: two per escalation, some headroom
 
@@ -81,9 +82,9 @@ def headline(week: dict[str, Any]) -> list[Block]:
     rating = "—" if csat["average"] is None else f"{csat['average']:.1f} / 5"
     fields = [
         ("Conversations", str(week["conversations"])),
-        ("Solved by the bot", _percent(contained["rate"])),
-        ("Handed to a person", _percent(contained["handoff_rate"])),
-        ("Not understood", f"{_percent(fallback['rate'])} of {fallback['turns']} messages"),
+        ("Solved by the bot", short_rate(contained["rate"])),
+        ("Handed to a person", short_rate(contained["handoff_rate"])),
+        ("Not understood", f"{short_rate(fallback['rate'])} of {fallback['turns']} messages"),
         ("Rating of the people", f"{rating} ({csat['ratings']} rated)"),
         ("Median time to claim", "—" if claim is None else age(timedelta(seconds=claim))),
     ]
@@ -106,7 +107,3 @@ def headline(week: dict[str, Any]) -> list[Block]:
         },
         {"type": "divider"},
     ]
-
-
-def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.0f}%"

@@ -35,6 +35,7 @@ from bot.observability.logs import conversation_scope
 from bot.settings import PROJECT_ROOT, SECRET_KEYS, Settings, load_settings
 from tests.channels.loopback import free_port
 from tests.observability.conftest import EMMA
+from tests.web.test_web_command import started
 
 SECRETS = {key: f"Sx{key.replace('_', '')}-7Hq_29:aZ" for key in sorted(SECRET_KEYS)}
 SAID = "My grey heron Bartholomew nests in the camera bag, write to zed.quill@example.org"
@@ -199,7 +200,7 @@ async def test_cps_bot_web_writes_json_lines_uvicorns_included(database_url: str
     )
     seen: list[bytes] = []
     try:
-        await asyncio.wait_for(_until_serving(process, seen), 30)
+        await asyncio.wait_for(started(process, seen), 30)
         async with httpx.AsyncClient(base_url=base) as client:
             metrics = await client.get("/metrics")
     finally:
@@ -216,14 +217,6 @@ async def test_cps_bot_web_writes_json_lines_uvicorns_included(database_url: str
         for logger, message in said
     )
     assert web_secret not in written
-
-
-async def _until_serving(process: asyncio.subprocess.Process, seen: list[bytes]) -> None:
-    assert process.stderr is not None
-    while not seen or b"Application startup complete" not in seen[-1]:
-        line = await process.stderr.readline()
-        assert line, b"".join(seen).decode()
-        seen.append(line)
 
 
 def test_the_metrics_token_is_redacted_like_every_secret(

@@ -34,6 +34,7 @@ from bot.domain.services.events import CANCELLED, COMPLETED, DECLINED
 from bot.domain.unit_of_work import UnitOfWork
 
 SESSION_GAP = timedelta(minutes=30)
+WEEK_DAYS = 7  # the period when none is asked (`cps-bot report`), and the App Home's
 TOP_NOT_UNDERSTOOD = 20
 REASONS = ("member_request", "no_migration", "misunderstood", "staff_unreachable", "other")
 FUNNEL = ("linked_chat", "password_set", "products", "all_ticks", "invited", "level_chosen", "paid")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from bot.domain.models import (
     BusinessAccount,
@@ -179,8 +179,7 @@ def _journeys(uow: UnitOfWork, members: list[int], end: datetime) -> dict[int, J
                 Event.account_id.in_(members),
                 Event.at < end,
             )
-            .group_by(Event.account_id)
-            .having(func.count() > 0)
+            .distinct()
         )
     )
     return {

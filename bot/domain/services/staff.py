@@ -16,7 +16,7 @@ from bot.domain.models import BusinessAccount, LegacyAccount, Membership
 from bot.domain.repository import normalise_email
 from bot.domain.services import mail_delivery, membership
 from bot.domain.services.accounts import issue_password_link
-from bot.domain.services.analytics import build_report
+from bot.domain.services.analytics import WEEK_DAYS, build_report
 from bot.domain.services.audit import record_staff_action
 from bot.domain.services.deliveries import notify_account_chats
 from bot.domain.services.member_state import state_of
@@ -26,8 +26,6 @@ from bot.domain.services.points import (
 )
 from bot.domain.types import MemberNotice, PasswordLinkPurpose, PasswordState
 from bot.domain.unit_of_work import UnitOfWork
-
-WEEK = 7
 
 
 def find_member(uow: UnitOfWork, actor: str, query: str) -> dict[str, Any] | None:
@@ -76,7 +74,7 @@ def last_week(uow: UnitOfWork) -> dict[str, Any]:
     """The last 7 days' figures, today included (the App Home's headline): the report's
     `overall` section with its `period`."""
     today = uow.clock.now().date()
-    figures = build_report(uow, today - timedelta(days=WEEK - 1), today)
+    figures = build_report(uow, today - timedelta(days=WEEK_DAYS - 1), today)
     return {"period": figures["period"], **figures["overall"]}
 
 
